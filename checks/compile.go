@@ -120,6 +120,9 @@ func compileMessage(msg string, opts []expr.Option) ([]messagePart, error) {
 			parts = append(parts, messagePart{text: rest[:i]})
 		}
 		src := strings.TrimSpace(rest[i+2 : i+2+j])
+		if strings.Contains(src, "{{") {
+			return nil, fmt.Errorf("unclosed {{ in message")
+		}
 		if src == "" {
 			return nil, fmt.Errorf("empty {{ }} in message")
 		}

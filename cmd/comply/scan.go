@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/comply-bot/comply/bot"
+	"github.com/comply-bot/comply/bot/output"
+	"github.com/comply-bot/comply/checks"
+	"github.com/comply-bot/comply/integrations/inventory"
+)
+
+const scanUsage = `Usage: comply scan [flags]
+
+Scans the sources against the rules and prints the result.
+Exit codes: 0 no failing finding at or above --fail-on, 1 failing findings,
+2 usage or input error, 3 scan incomplete (collector or rule errors).
+
+Flags:
+`
+
+type scanFlags struct {
+	sources   listFlag
+	regions   string
+	rf        ruleFlags
+	format    string
+	out       string
+	failOn    string
+	config    string
+	exportInv string
+	verbose   bool
+}
+
+func cmdScan(ctx context.Context, e *env, args []string) error {
+	fs := newFlagSet("scan")
+	var f scanFlags
+	fs.Var(&f.sources, "source", "aws, file:PATH (inventory JSON) or terraform:PATH (state or plan JSON); repeatable")
+	fs.StringVar(&f.regions, "regions", "", "AWS regions, comma-separated, or all")
+	f.rf.register(fs)
+	fs.StringVar(&f.format, "format", "", "table (default on a terminal), json (default otherwise), sarif, junit, csv")
+	fs.StringVar(&f.out, "output", "", "write the result to FILE instead of stdout")
+	fs.StringVar(&f.failOn, "fail-on", "low", "lowest severity that makes the exit code 1, or none")
+	fs.StringVar(&f.config, "config", "", "config file (also COMPLY_CONFIG)")
+	fs.StringVar(&f.exportInv, "export-inventory", "", "also write the collected resources as an inventory file")
+	fs.BoolVar(&f.verbose, "verbose", false, "progress and details on stderr")
+	if err := parseFlags(e, fs, scanUsage, args); err != nil {
+		return helpOK(err)
+	}
+	if fs.NArg() > 0 {
+		return usageErr("scan: unexpected argument %q (sources are given with --source)", fs.Arg(0))
+	}
+
+	format, err := f.outputFormat(e)
+	if err != nil {
+		return err
+	}
+	failOn, err := parseFailOn(f.failOn)
+	if err != nil {
+		return err
+	}
+	log := newLogger(e.stderr, f.verbose)
+	cat := checks.DefaultCatalog()
+	rs, err := f.rf.load(cat)
+	if err != nil {
+		if printRuleErrors(e, err) {
+			return &exitError{exitUsage, errSilent}
+		}
+		return err
+	}
+	collectors, artifact, err := f.collectors(ctx, e, cat, log)
+	if err != nil {
+		return err
+	}
+
+	scanner := &bot.Scanner{Engine: checks.NewEngine(rs.rules), Catalog: cat, Log: log}
+	var exportErr error
+	opts := bot.ScanOptions{}
+	if f.exportInv != "" {
+		opts.OnCollected = func(res []checks.Resource) {
+			exportErr = writeFileAtomic(f.exportInv, func(w io.Writer) error { return inventory.Write(w, res) })
+		}
+	}
+	rep, err := scanner.Run(ctx, collectors, opts)
+	if err != nil {
+		if errors.Is(err, checks.ErrInvalidInput) {
+			return &exitError{exitUsage, err}
+		}
+		if ctx.Err() != nil {
+			return &exitError{exitIncomplete, fmt.Errorf("scan interrupted: %w", ctx.Err())}
+		}
+		return &exitError{exitIncomplete, err}
+	}
+	if exportErr != nil {
+		return &exitError{exitUsage, fmt.Errorf("--export-inventory: %w", exportErr)}
+	}
+	if f.verbose {
+		printVerbose(e.stderr, rep)
+	}
+
+	v, _, _ := buildInfo()
+	outOpts := output.Options{Version: v, ArtifactURI: artifact, Rules: rs.rules}
+	if f.out == "" {
+		outOpts.Color = format == output.FormatTable && e.stdoutTTY && e.getenv("NO_COLOR") == ""
+		if err := output.Write(e.stdout, format, rep, outOpts); err != nil {
+			return &exitError{exitUsage, err}
+		}
+	} else if err := writeFileAtomic(f.out, func(w io.Writer) error { return output.Write(w, format, rep, outOpts) }); err != nil {
+		return &exitError{exitUsage, fmt.Errorf("--output: %w", err)}
+	}
+
+	switch {
+	case !rep.Scan.Complete:
+		return &exitError{exitIncomplete, fmt.Errorf("scan incomplete: %d errors (first: %s)", len(rep.Scan.Errors), oneLine(rep.Scan.Errors[0].Message))}
+	case failOn.Valid() && countAtOrAbove(rep, failOn) > 0:
+		return &exitError{exitFindings, errSilent}
+	}
+	return nil
+}
+
+// outputFormat picks --format, else the --output file's extension, else table
+// on a terminal and JSON for pipes and files.
+func (f *scanFlags) outputFormat(e *env) (output.Format, error) {
+	if f.format != "" {
+		ff, err := output.ParseFormat(f.format)
+		if err != nil {
+			return "", usageErr("--format: %v", err)
+		}
+		return ff, nil
+	}
+	if f.out != "" {
+		if ff, ok := output.FormatForFile(f.out); ok {
+			return ff, nil
+		}
+		return output.FormatJSON, nil
+	}
+	if e.stdoutTTY {
+		return output.FormatTable, nil
+	}
+	return output.FormatJSON, nil
+}
+
+// parseFailOn reads --fail-on; "none" is the zero (invalid) severity.
+func parseFailOn(s string) (checks.Severity, error) {
+	if strings.EqualFold(s, "none") {
+		return 0, nil
+	}
+	sev, err := checks.ParseSeverity(s)
+	if err != nil {
+		return 0, usageErr("--fail-on: %v (or none)", err)
+	}
+	return sev, nil
+}
+
+func countAtOrAbove(rep *checks.ScanReport, min checks.Severity) int {
+	n := 0
+	for _, f := range rep.Findings {
+		if f.Severity >= min {
+			n++
+		}
+	}
+	return n
+}
+
+// collectors turns --source specs into collectors. artifact is the first file
+// source, which SARIF results point at.
+func (f *scanFlags) collectors(ctx context.Context, e *env, cat *checks.Catalog, log *slog.Logger) ([]bot.Collector, string, error) {
+	specs := []string(f.sources)
+	if len(specs) == 0 {
+		specs = []string{"aws"}
+	}
+	var (
+		out      []bot.Collector
+		artifact string
+		seen     = map[string]bool{}
+	)
+	for _, spec := range specs {
+		if seen[spec] {
+			return nil, "", usageErr("--source %s given twice", spec)
+		}
+		seen[spec] = true
+		kind, path, _ := strings.Cut(spec, ":")
+		switch kind {
+		case "file", "terraform":
+			if path == "" {
+				return nil, "", usageErr("--source %s: missing path (want %s:PATH)", spec, kind)
+			}
+			if artifact == "" {
+				artifact = filepath.ToSlash(path)
+			}
+			c, err := fileCollector(kind, path, cat)
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, c)
+		case "aws":
+			if path != "" {
+				return nil, "", usageErr("--source aws takes no path (use --regions and the config file)")
+			}
+			c, err := awsCollector(ctx, e, f, log)
+			if err != nil {
+				return nil, "", err
+			}
+			out = append(out, c)
+		default:
+			return nil, "", usageErr("--source %q: unknown source (want aws, file:PATH or terraform:PATH)", spec)
+		}
+	}
+	if f.regions != "" && !seen["aws"] {
+		return nil, "", usageErr("--regions applies to --source aws only")
+	}
+	return out, artifact, nil
+}
+
+func fileCollector(kind, path string, cat *checks.Catalog) (bot.Collector, error) {
+	if kind == "file" {
+		return &inventory.Source{Path: path, Catalog: cat}, nil
+	}
+	return terraformCollector(path, cat), nil
+}
+
+func newLogger(w io.Writer, verbose bool) *slog.Logger {
+	level := slog.LevelWarn
+	if verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func printVerbose(w io.Writer, rep *checks.ScanReport) {
+	s := rep.Scan
+	fmt.Fprintf(w, "scan %s: %d resources from %s, %d rules, %d evaluations, %d not evaluated, %s\n",
+		s.ID, s.Resources, strings.Join(s.Sources, ", "), s.Rules, s.Evaluations, s.NotEvaluated, s.FinishedAt.Sub(s.StartedAt).Round(1e6))
+	for _, svc := range sortedMapKeys(s.APICalls) {
+		fmt.Fprintf(w, "  api calls %-16s %d\n", svc, s.APICalls[svc])
+	}
+}
+
+// writeFileAtomic writes through a temporary file and renames it into place,
+// so a failed write never leaves a truncated result behind.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, unwrapPath(err))
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, unwrapPath(err))
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func sortedMapKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
