@@ -25,7 +25,7 @@ func writeCSV(w io.Writer, rep *checks.ScanReport) error {
 			f.Account, f.Region, f.Message, f.Remediation, frameworkList(f.Frameworks), f.Fingerprint,
 		}
 		for i := range row {
-			row[i] = csvSafe(row[i])
+			row[i] = csvSafe(clean(row[i]))
 		}
 		if err := cw.Write(row); err != nil {
 			return err
