@@ -24,7 +24,9 @@ const (
 )
 
 // Formats lists every format.
-func Formats() []Format { return []Format{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatCSV} }
+func Formats() []Format {
+	return []Format{FormatTable, FormatJSON, FormatSARIF, FormatJUnit, FormatCSV}
+}
 
 // ParseFormat reads a format name (case-insensitive).
 func ParseFormat(s string) (Format, error) {
