@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/expr-lang/expr/vm"
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
@@ -78,7 +77,7 @@ func (c *Catalog) LoadFixtures(src RuleSource) (*FixtureFile, error) {
 	if len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return nil, fail(0, "want one YAML document with a cases: list")
 	}
-	if err := yaml.NodeToValue(f.Docs[0].Body, &raw, yaml.Strict()); err != nil {
+	if err := decodeNode(f.Docs[0].Body, &raw); err != nil {
 		line, msg := yamlErrorPos(err)
 		return nil, fail(line, "%s", msg)
 	}
@@ -96,7 +95,7 @@ func (c *Catalog) LoadFixtures(src RuleSource) (*FixtureFile, error) {
 	for i, n := range raw.Cases {
 		line := nodeLine(n)
 		var rc rawCase
-		if err := yaml.NodeToValue(n, &rc, yaml.Strict()); err != nil {
+		if err := decodeNode(n, &rc); err != nil {
 			l, msg := yamlErrorPos(err)
 			return nil, fail(max(l, line), "%s", msg)
 		}

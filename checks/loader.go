@@ -148,7 +148,7 @@ func (c *Catalog) loadFile(src RuleSource) ([]*Rule, RuleErrors) {
 func (c *Catalog) loadRule(file string, n ast.Node) (*Rule, *RuleError) {
 	line := nodeLine(n)
 	var raw rawRule
-	if err := yaml.NodeToValue(n, &raw, yaml.Strict()); err != nil {
+	if err := decodeNode(n, &raw); err != nil {
 		l, msg := yamlErrorPos(err)
 		if l == 0 {
 			l = line
@@ -292,4 +292,15 @@ func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
 		return []*ast.MappingValueNode{m}, true
 	}
 	return nil, false
+}
+
+// decodeNode decodes strictly and turns a panic inside go-yaml (seen with
+// malformed tags under fuzzing) into an error, so no input crashes comply.
+func decodeNode(n ast.Node, v any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("cannot decode this YAML (at line %d)", nodeLine(n))
+		}
+	}()
+	return yaml.NodeToValue(n, v, yaml.Strict())
 }

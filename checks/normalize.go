@@ -84,20 +84,28 @@ func normalizeValue(a Attr, v any, path string) (any, error) {
 		}
 		return nil, bad()
 	case KindTime:
+		var tm time.Time
 		switch x := v.(type) {
 		case time.Time:
-			return x.UTC(), nil
+			tm = x.UTC()
 		case string:
 			if x == "" {
 				return time.Time{}, nil
 			}
-			tm, err := time.Parse(time.RFC3339Nano, x)
+			t, err := time.Parse(time.RFC3339Nano, x)
 			if err != nil {
 				return nil, fmt.Errorf("%s: want an RFC 3339 time, got %q", path, x)
 			}
-			return tm.UTC(), nil
+			tm = t.UTC()
+		default:
+			return nil, bad()
 		}
-		return nil, bad()
+		// An offset can push year 0000 or 9999 out of the range RFC 3339 (and
+		// time.MarshalJSON) can write, which would break inventory export.
+		if y := tm.Year(); y < 0 || y > 9999 {
+			return nil, fmt.Errorf("%s: time %s is outside years 0000-9999", path, tm.Format(time.RFC3339Nano))
+		}
+		return tm, nil
 	case KindStringList:
 		switch x := v.(type) {
 		case []string:
