@@ -288,3 +288,55 @@ func TestBuiltinPackCommands(t *testing.T) {
 		t.Errorf("docs/resources.md is stale: run `go run ./cmd/comply rules types --markdown > docs/resources.md` (%v)", err)
 	}
 }
+
+func TestScanWithConfig(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"policies/rules.yaml": testRules,
+		"inv.json":            testInventory,
+		"comply.yaml": `sources:
+  - name: estate
+    type: file
+    path: inv.json
+rules:
+  builtin: false
+  paths: [policies]
+  disable: [t-encryption]
+`,
+		"typo.yaml":    "sources:\n  - name: estate\n    type: file\n    pth: inv.json\n",
+		"disable.yaml": "rules:\n  disable: [no-such-rule]\n",
+		"badenv.yaml":  "sources:\n  - type: file\n    path: ${INV_PATH}\n",
+		"goodenv.yaml": "sources:\n  - type: file\n    path: ${INV_PATH}\nrules: {builtin: false, paths: [policies]}\n",
+	})
+	cfg := filepath.Join(dir, "comply.yaml")
+	code, out, errOut := runCmd(t, "scan", "--config", cfg, "--format", "csv")
+	if code != 1 || strings.Count(out, "\n") != 2 || !strings.Contains(out, "t-versioning") {
+		t.Fatalf("config sources and rules: exit %d\n%s%s", code, out, errOut)
+	}
+	// --source names a config source.
+	if code, _, errOut := runCmd(t, "scan", "--config", cfg, "--source", "estate", "--format", "json"); code != 1 {
+		t.Errorf("--source estate: exit %d %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "scan", "--config", cfg, "--source", "nope"); code != 2 || !strings.Contains(errOut, `unknown source`) {
+		t.Errorf("--source nope: exit %d %s", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "scan", "--config", filepath.Join(dir, "typo.yaml"))
+	if code != 2 || !strings.Contains(errOut, "typo.yaml:4: unknown field \"pth\"") {
+		t.Errorf("typo: exit %d %s", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "scan", "--config", filepath.Join(dir, "disable.yaml"), "--source", "file:"+filepath.Join(dir, "inv.json"))
+	if code != 2 || !strings.Contains(errOut, `no rule "no-such-rule"`) {
+		t.Errorf("disable unknown: exit %d %s", code, errOut)
+	}
+	code, _, errOut = runCmd(t, "scan", "--config", filepath.Join(dir, "badenv.yaml"))
+	if code != 2 || !strings.Contains(errOut, "INV_PATH is not set") {
+		t.Errorf("unset env: exit %d %s", code, errOut)
+	}
+	// COMPLY_CONFIG and ${VAR} from the environment.
+	var o, eb bytes.Buffer
+	e := &env{stdout: &o, stderr: &eb, getenv: func(k string) string {
+		return map[string]string{"COMPLY_CONFIG": filepath.Join(dir, "goodenv.yaml"), "INV_PATH": "inv.json"}[k]
+	}}
+	if code := run(context.Background(), e, []string{"scan", "--format", "json"}); code != 1 {
+		t.Errorf("COMPLY_CONFIG: exit %d %s", code, eb.String())
+	}
+}

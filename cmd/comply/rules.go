@@ -45,13 +45,18 @@ func cmdRulesList(e *env, args []string) error {
 	var rf ruleFlags
 	rf.register(fs)
 	format := fs.String("format", "table", "table or json")
+	configPath := fs.String("config", "", "config file (also COMPLY_CONFIG)")
 	if err := parseFlags(e, fs, "Usage: comply rules list [flags]\n", args); err != nil {
 		return helpOK(err)
 	}
 	if fs.NArg() > 0 {
 		return usageErr("rules list: unexpected argument %q (use --rules PATH)", fs.Arg(0))
 	}
-	rs, err := rf.load(checks.DefaultCatalog())
+	cfg, err := loadConfig(e, *configPath)
+	if err != nil {
+		return err
+	}
+	rs, err := rf.load(checks.DefaultCatalog(), cfg)
 	if err != nil {
 		if printRuleErrors(e, err) {
 			return &exitError{exitUsage, errSilent}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/comply-bot/comply/checks"
+	"github.com/comply-bot/comply/config"
 )
 
 // ruleFlags are the rule-selection flags shared by scan and rules list.
@@ -33,7 +34,7 @@ type ruleSet struct {
 // load reads the built-in pack (unless dropped) and the extra paths, compiles
 // them and applies the framework and severity filters. Every problem is an
 // input error (exit 2).
-func (rf *ruleFlags) load(cat *checks.Catalog) (*ruleSet, error) {
+func (rf *ruleFlags) load(cat *checks.Catalog, cfg *config.Config) (*ruleSet, error) {
 	var fw string
 	if rf.framework != "" {
 		id, err := checks.ParseFramework(rf.framework)
@@ -50,12 +51,20 @@ func (rf *ruleFlags) load(cat *checks.Catalog) (*ruleSet, error) {
 		}
 		minSev = s
 	}
+	paths := []string(rf.paths)
+	noBuiltin := rf.noBuiltin
+	var disable []string
+	if cfg != nil {
+		paths = append(append([]string{}, cfg.Rules.Paths...), paths...)
+		noBuiltin = noBuiltin || cfg.Rules.NoBuiltin
+		disable = cfg.Rules.Disable
+	}
 	var sources []checks.RuleSource
-	if !rf.noBuiltin {
+	if !noBuiltin {
 		b, _ := checks.BuiltinSources()
 		sources = append(sources, b...)
 	}
-	userRules, fixtures, err := checks.ReadSources(rf.paths)
+	userRules, fixtures, err := checks.ReadSources(paths)
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
@@ -67,11 +76,39 @@ func (rf *ruleFlags) load(cat *checks.Catalog) (*ruleSet, error) {
 	if err != nil {
 		return nil, &exitError{exitUsage, err}
 	}
+	all, err = dropDisabled(all, disable)
+	if err != nil {
+		return nil, err
+	}
 	rules := checks.FilterRules(all, fw, minSev)
 	if len(rules) == 0 {
 		return nil, usageErr("no rule matches --framework %q --severity %q", rf.framework, rf.severity)
 	}
 	return &ruleSet{all: all, rules: rules, fixtures: fixtures}, nil
+}
+
+// dropDisabled removes the rules the config disables; naming a rule that does
+// not exist is an error (a typo would otherwise silently keep it).
+func dropDisabled(rules []*checks.Rule, disable []string) ([]*checks.Rule, error) {
+	if len(disable) == 0 {
+		return rules, nil
+	}
+	off := map[string]bool{}
+	for _, id := range disable {
+		off[id] = true
+	}
+	var out []*checks.Rule
+	for _, r := range rules {
+		if off[r.ID] {
+			delete(off, r.ID)
+			continue
+		}
+		out = append(out, r)
+	}
+	for id := range off {
+		return nil, usageErr("config rules.disable: no rule %q", id)
+	}
+	return out, nil
 }
 
 // printRuleErrors prints every rule error on its own line.

@@ -14,6 +14,7 @@ import (
 	"github.com/comply-bot/comply/bot"
 	"github.com/comply-bot/comply/bot/output"
 	"github.com/comply-bot/comply/checks"
+	"github.com/comply-bot/comply/config"
 	"github.com/comply-bot/comply/integrations/inventory"
 )
 
@@ -66,15 +67,19 @@ func cmdScan(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	log := newLogger(e.stderr, f.verbose)
+	cfg, err := loadConfig(e, f.config)
+	if err != nil {
+		return err
+	}
 	cat := checks.DefaultCatalog()
-	rs, err := f.rf.load(cat)
+	rs, err := f.rf.load(cat, cfg)
 	if err != nil {
 		if printRuleErrors(e, err) {
 			return &exitError{exitUsage, errSilent}
 		}
 		return err
 	}
-	collectors, artifact, err := f.collectors(ctx, e, cat, log)
+	collectors, artifact, err := f.collectors(ctx, e, cfg, cat, log)
 	if err != nil {
 		return err
 	}
@@ -168,61 +173,123 @@ func countAtOrAbove(rep *checks.ScanReport, min checks.Severity) int {
 	return n
 }
 
-// collectors turns --source specs into collectors. artifact is the first file
+// collectors turns --source specs (or, without any, the config file's
+// sources, or else live AWS) into collectors. artifact is the first file
 // source, which SARIF results point at.
-func (f *scanFlags) collectors(ctx context.Context, e *env, cat *checks.Catalog, log *slog.Logger) ([]bot.Collector, string, error) {
-	specs := []string(f.sources)
-	if len(specs) == 0 {
-		specs = []string{"aws"}
+func (f *scanFlags) collectors(ctx context.Context, e *env, cfg *config.Config, cat *checks.Catalog, log *slog.Logger) ([]bot.Collector, string, error) {
+	var sources []config.Source
+	for _, spec := range f.sources {
+		src, err := resolveSource(spec, cfg)
+		if err != nil {
+			return nil, "", err
+		}
+		sources = append(sources, src)
+	}
+	if len(sources) == 0 && cfg != nil {
+		sources = cfg.Sources
+	}
+	if len(sources) == 0 {
+		sources = []config.Source{defaultAWSSource()}
+	}
+	var regions []string
+	if f.regions != "" {
+		for _, r := range strings.Split(f.regions, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				regions = append(regions, r)
+			}
+		}
+		if len(regions) == 0 {
+			return nil, "", usageErr("--regions: empty list")
+		}
 	}
 	var (
 		out      []bot.Collector
 		artifact string
 		seen     = map[string]bool{}
+		anyAWS   bool
 	)
-	for _, spec := range specs {
-		if seen[spec] {
-			return nil, "", usageErr("--source %s given twice", spec)
+	for _, src := range sources {
+		key := src.Type + ":" + src.Name + ":" + src.Path
+		if seen[key] {
+			return nil, "", usageErr("source %s given twice", src.Name)
 		}
-		seen[spec] = true
-		kind, path, _ := strings.Cut(spec, ":")
-		switch kind {
-		case "file", "terraform":
-			if path == "" {
-				return nil, "", usageErr("--source %s: missing path (want %s:PATH)", spec, kind)
-			}
+		seen[key] = true
+		switch src.Type {
+		case config.SourceFile:
 			if artifact == "" {
-				artifact = filepath.ToSlash(path)
+				artifact = filepath.ToSlash(src.Path)
 			}
-			c, err := fileCollector(kind, path, cat)
+			out = append(out, &inventory.Source{Path: src.Path, Catalog: cat})
+		case config.SourceTerraform:
+			if artifact == "" {
+				artifact = filepath.ToSlash(src.Path)
+			}
+			out = append(out, terraformCollector(src.Path, cat))
+		case config.SourceAWS:
+			anyAWS = true
+			if len(regions) > 0 {
+				src.AWS.Regions = regions
+			}
+			c, err := awsCollector(ctx, e, src, f.verbose, log)
 			if err != nil {
 				return nil, "", err
 			}
 			out = append(out, c)
-		case "aws":
-			if path != "" {
-				return nil, "", usageErr("--source aws takes no path (use --regions and the config file)")
-			}
-			c, err := awsCollector(ctx, e, f, log)
-			if err != nil {
-				return nil, "", err
-			}
-			out = append(out, c)
-		default:
-			return nil, "", usageErr("--source %q: unknown source (want aws, file:PATH or terraform:PATH)", spec)
 		}
 	}
-	if f.regions != "" && !seen["aws"] {
-		return nil, "", usageErr("--regions applies to --source aws only")
+	if len(regions) > 0 && !anyAWS {
+		return nil, "", usageErr("--regions applies to aws sources only")
 	}
 	return out, artifact, nil
 }
 
-func fileCollector(kind, path string, cat *checks.Catalog) (bot.Collector, error) {
-	if kind == "file" {
-		return &inventory.Source{Path: path, Catalog: cat}, nil
+// resolveSource reads one --source: aws, file:PATH, terraform:PATH, or the
+// name of a source in the config file.
+func resolveSource(spec string, cfg *config.Config) (config.Source, error) {
+	kind, path, hasPath := strings.Cut(spec, ":")
+	switch kind {
+	case "file", "terraform":
+		if path == "" {
+			return config.Source{}, usageErr("--source %s: missing path (want %s:PATH)", spec, kind)
+		}
+		return config.Source{Name: spec, Type: kind, Path: path}, nil
 	}
-	return terraformCollector(path, cat), nil
+	if cfg != nil && !hasPath {
+		if src, ok := cfg.Source(spec); ok {
+			return src, nil
+		}
+	}
+	if spec == "aws" {
+		return defaultAWSSource(), nil
+	}
+	return config.Source{}, usageErr("--source %q: unknown source (want aws, file:PATH, terraform:PATH or a source named in the config file)", spec)
+}
+
+func defaultAWSSource() config.Source {
+	return config.Source{Name: "aws", Type: config.SourceAWS,
+		AWS: config.AWSSource{Concurrency: config.DefaultConcurrency, MaxAttempts: config.DefaultMaxAttempts}}
+}
+
+// loadConfig reads --config, else COMPLY_CONFIG; no file means no config.
+func loadConfig(e *env, path string) (*config.Config, error) {
+	if path == "" {
+		path = e.getenv("COMPLY_CONFIG")
+	}
+	if path == "" {
+		return nil, nil
+	}
+	cfg, err := config.Load(path, e.getenv)
+	if err != nil {
+		var ps config.Problems
+		if errors.As(err, &ps) {
+			for _, p := range ps {
+				fmt.Fprintln(e.stderr, oneLine(p.String()))
+			}
+			return nil, &exitError{exitUsage, fmt.Errorf("config %s: %d problems", path, len(ps))}
+		}
+		return nil, &exitError{exitUsage, err}
+	}
+	return cfg, nil
 }
 
 func newLogger(w io.Writer, verbose bool) *slog.Logger {
