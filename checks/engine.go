@@ -143,8 +143,8 @@ func (e *Engine) evalResource(m *vm.VM, res *Resource, scanTime time.Time, skip 
 }
 
 // NewEnv builds the environment rules see for a resource: its attributes at
-// the top level, plus id, type, account, region, name, tags, attributes (the
-// raw map) and scan_time.
+// the top level, plus id, type, account, region, name (the id when the
+// resource has no name), tags, attributes (the raw map) and scan_time.
 func NewEnv(res *Resource, scanTime time.Time) map[string]any {
 	env := make(map[string]any, len(res.Attributes)+8)
 	for k, v := range res.Attributes {
@@ -154,7 +154,12 @@ func NewEnv(res *Resource, scanTime time.Time) map[string]any {
 	env["type"] = res.Type
 	env["account"] = res.Account
 	env["region"] = res.Region
-	env["name"] = res.Name
+	// A nameless resource is called by its id, so messages never read "bucket  has".
+	name := res.Name
+	if name == "" {
+		name = res.ID
+	}
+	env["name"] = name
 	tags := res.Tags
 	if tags == nil {
 		tags = map[string]string{}
