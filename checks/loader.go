@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -41,6 +43,26 @@ func (e *RuleError) Error() string {
 		b.WriteString(e.RuleID + ": ")
 	}
 	b.WriteString(e.Msg)
+	return oneLine(b.String())
+}
+
+// oneLine escapes line breaks and other control characters (as \n, \u2028):
+// `rules lint` prints one error per line, and an id, expression or message
+// taken from the file must not spill onto more.
+func oneLine(s string) string {
+	isBreak := func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
+	if !strings.ContainsFunc(s, isBreak) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isBreak(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
 	return b.String()
 }
 

@@ -10,6 +10,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/comply-bot/comply/checks"
 )
@@ -32,7 +36,7 @@ func (s *Source) Collect(ctx context.Context) (*checks.Collection, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("read inventory %s: %w: %w", s.Path, checks.ErrInvalidInput, err)
+		return nil, fmt.Errorf("read inventory %s: %w: %w", oneLine(s.Path), checks.ErrInvalidInput, err)
 	}
 	res, warnings, err := Parse(s.Path, data, s.Catalog)
 	if err != nil {
@@ -54,10 +58,14 @@ type fileResource struct {
 // Parse decodes an inventory: a JSON array of resources or an object
 // {"resources": [...]} (an optional "metadata" object is ignored). Every
 // resource is checked against its type's schema and normalized. Errors name
-// the file, line and resource.
+// the file, line and resource, wrap checks.ErrInvalidInput and are one line.
+// A nil catalog means checks.DefaultCatalog().
 func Parse(name string, data []byte, cat *checks.Catalog) ([]checks.Resource, []string, error) {
+	if cat == nil {
+		cat = checks.DefaultCatalog()
+	}
 	fail := func(off int64, format string, args ...any) error {
-		return fmt.Errorf("%s:%d: %w: %s", name, lineAt(data, off), checks.ErrInvalidInput, fmt.Sprintf(format, args...))
+		return inputErr(name, lineAt(data, off), format, args...)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
@@ -70,7 +78,7 @@ func Parse(name string, data []byte, cat *checks.Catalog) ([]checks.Resource, []
 	case json.Delim('{'):
 		found := false
 		for dec.More() {
-			keyOff := dec.InputOffset()
+			keyOff := nextTokenOffset(data, dec)
 			kt, err := dec.Token()
 			if err != nil {
 				return nil, nil, syntaxErr(name, data, dec, err)
@@ -102,7 +110,7 @@ func Parse(name string, data []byte, cat *checks.Catalog) ([]checks.Resource, []
 					return nil, nil, syntaxErr(name, data, dec, err)
 				}
 			default:
-				return nil, nil, fail(keyOff, "unknown top-level key %v (want resources)", kt)
+				return nil, nil, fail(keyOff, "unknown top-level key %q (want resources)", fmt.Sprint(kt))
 			}
 		}
 		return nil, nil, fail(0, `no "resources" list`)
@@ -123,7 +131,7 @@ func Parse(name string, data []byte, cat *checks.Catalog) ([]checks.Resource, []
 // resource list, rejecting unknown ones and trailing data.
 func skipRest(name string, data []byte, dec *json.Decoder, found *bool) error {
 	for dec.More() {
-		off := dec.InputOffset()
+		off := nextTokenOffset(data, dec)
 		kt, err := dec.Token()
 		if err != nil {
 			return syntaxErr(name, data, dec, err)
@@ -135,16 +143,16 @@ func skipRest(name string, data []byte, dec *json.Decoder, found *bool) error {
 				return syntaxErr(name, data, dec, err)
 			}
 		case "resources":
-			return fmt.Errorf("%s:%d: %w: \"resources\" given twice", name, lineAt(data, off), checks.ErrInvalidInput)
+			return inputErr(name, lineAt(data, off), `"resources" given twice`)
 		default:
-			return fmt.Errorf("%s:%d: %w: unknown top-level key %v (want resources)", name, lineAt(data, off), checks.ErrInvalidInput, kt)
+			return inputErr(name, lineAt(data, off), "unknown top-level key %q (want resources)", fmt.Sprint(kt))
 		}
 	}
 	if _, err := dec.Token(); err != nil { // closing brace
 		return syntaxErr(name, data, dec, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%s:%d: %w: unexpected data after the inventory", name, lineAt(data, dec.InputOffset()), checks.ErrInvalidInput)
+		return inputErr(name, lineAt(data, dec.InputOffset()), "unexpected data after the inventory")
 	}
 	return nil
 }
@@ -156,27 +164,26 @@ func parseList(name string, data []byte, dec *json.Decoder, cat *checks.Catalog)
 		seen     = map[[4]string]int{}
 	)
 	for i := 0; dec.More(); i++ {
-		off := dec.InputOffset()
+		line := lineAt(data, nextTokenOffset(data, dec))
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, nil, syntaxErr(name, data, dec, err)
 		}
-		line := lineAt(data, off+int64(len(leadingSpace(data[off:]))))
 		r, err := decodeResource(raw)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %w: resources[%d]: %v", name, line, checks.ErrInvalidInput, i, err)
+			return nil, nil, inputErr(name, line, "resources[%d]: %v", i, err)
 		}
 		w, err := cat.Normalize(&r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%s:%d: %w: resources[%d]: %v", name, line, checks.ErrInvalidInput, i, err)
+			return nil, nil, inputErr(name, line, "resources[%d]: %v", i, err)
 		}
 		key := [4]string{r.Type, r.Account, r.Region, r.ID}
 		if prev, dup := seen[key]; dup {
-			return nil, nil, fmt.Errorf("%s:%d: %w: resources[%d]: duplicate of resources[%d] (same type, account, region and id)", name, line, checks.ErrInvalidInput, i, prev)
+			return nil, nil, inputErr(name, line, "resources[%d]: duplicate of resources[%d] (same type, account, region and id)", i, prev)
 		}
 		seen[key] = i
 		for _, x := range w {
-			warnings = append(warnings, fmt.Sprintf("%s:%d: %s", name, line, x))
+			warnings = append(warnings, oneLine(fmt.Sprintf("%s:%d: %s", name, line, x)))
 		}
 		out = append(out, r)
 	}
@@ -189,6 +196,24 @@ func parseList(name string, data []byte, dec *json.Decoder, cat *checks.Catalog)
 func decodeResource(raw json.RawMessage) (checks.Resource, error) {
 	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) || len(bytes.TrimSpace(raw)) == 0 || bytes.TrimSpace(raw)[0] != '{' {
 		return checks.Resource{}, fmt.Errorf("want a resource object")
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return checks.Resource{}, fmt.Errorf("%v", stripJSONPrefix(err))
+	}
+	// encoding/json matches struct fields case-insensitively; the file format
+	// does not, so that "ID" (or a second "Id") is reported, not silently taken.
+	var unknown []string
+	for k := range keys {
+		switch k {
+		case "id", "type", "account", "region", "name", "tags", "attributes":
+		default:
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown) // the same file always gives the same message
+		return checks.Resource{}, fmt.Errorf("unknown field %q (want id, type, account, region, name, tags, attributes)", unknown[0])
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
@@ -214,16 +239,61 @@ func stripJSONPrefix(err error) string {
 }
 
 func syntaxErr(name string, data []byte, dec *json.Decoder, err error) error {
-	var se *json.SyntaxError
-	off := dec.InputOffset()
-	if errors.As(err, &se) {
-		off = se.Offset
-	}
 	if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("%s:%d: %w: unexpected end of JSON", name, lineAt(data, int64(len(data))), checks.ErrInvalidInput)
+		return inputErr(name, lineAt(data, int64(len(data))), "unexpected end of JSON")
 	}
-	return fmt.Errorf("%s:%d: %w: invalid JSON: %s", name, lineAt(data, off), checks.ErrInvalidInput, stripJSONPrefix(err))
+	off := dec.InputOffset()
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// A streaming decoder's SyntaxError.Offset is not an offset into the
+		// input (it counts from where the value began), so validate the
+		// whole input once: its first bad byte is the same error, at an
+		// absolute position (Offset counts the bad byte itself).
+		var whole json.RawMessage
+		var ws *json.SyntaxError
+		if errors.As(json.Unmarshal(data, &whole), &ws) {
+			off, err = ws.Offset-1, ws
+		}
+	}
+	return inputErr(name, lineAt(data, off), "invalid JSON: %s", stripJSONPrefix(err))
 }
+
+// nextTokenOffset is where the decoder's next token starts: InputOffset is
+// the end of the previous one, often on an earlier line.
+func nextTokenOffset(data []byte, dec *json.Decoder) int64 {
+	off := dec.InputOffset()
+	if off < 0 || off > int64(len(data)) {
+		return off
+	}
+	return off + int64(len(leadingSpace(data[off:])))
+}
+
+// inputErr is an error in the file at a line: one line (input strings such as
+// resource ids may hold line breaks, which would forge extra output lines),
+// wrapping checks.ErrInvalidInput.
+func inputErr(name string, line int, format string, args ...any) error {
+	return fmt.Errorf("%s:%d: %w: %s", oneLine(name), line, checks.ErrInvalidInput, oneLine(fmt.Sprintf(format, args...)))
+}
+
+// oneLine escapes control characters and Unicode line separators as Go
+// escapes (\n, \u2028).
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, isBreak) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isBreak(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isBreak(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 
 func leadingSpace(b []byte) []byte {
 	i := 0
