@@ -141,12 +141,19 @@ func (s *Scanner) Run(ctx context.Context, collectors []Collector, opts ScanOpti
 	if findings == nil {
 		findings = []checks.Finding{}
 	}
+	var inconclusive []string
+	for _, xs := range [][]checks.Inconclusive{result.Errors, result.Unknown} {
+		for _, x := range xs {
+			inconclusive = append(inconclusive, x.Fingerprint)
+		}
+	}
 	return &checks.ScanReport{
-		Scan:     info,
-		Score:    checks.ComputeScore(result.Rules),
-		Summary:  result.Summary(),
-		Findings: findings,
-		Rules:    result.Rules,
+		Scan:         info,
+		Score:        checks.ComputeScore(result.Rules),
+		Summary:      result.Summary(),
+		Findings:     findings,
+		Rules:        result.Rules,
+		Inconclusive: inconclusive,
 	}, nil
 }
 

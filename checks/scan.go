@@ -51,4 +51,7 @@ type ScanReport struct {
 	Summary  Summary     `json:"summary"`
 	Findings []Finding   `json:"findings"`
 	Rules    []RuleStats `json:"rules"`
+	// Inconclusive lists the fingerprints whose evaluation errored or lacked
+	// data: their stored findings must not be resolved by this scan.
+	Inconclusive []string `json:"inconclusive,omitempty"`
 }
