@@ -35,6 +35,9 @@ func (r *Rule) compile(t *ResourceType) error {
 			return &compileError{"when", exprErrorMessage(err)}
 		}
 		r.when = p
+		wr := newRefCollector(t)
+		wr.collect(p.Node())
+		r.whenRefs = wr.names
 		refs.collect(p.Node())
 	}
 	p, err := expr.Compile(r.Assert, boolOpts...)
@@ -42,6 +45,9 @@ func (r *Rule) compile(t *ResourceType) error {
 		return &compileError{"assert", exprErrorMessage(err)}
 	}
 	r.assert = p
+	ar := newRefCollector(t)
+	ar.collect(p.Node())
+	r.assertRefs = ar.names
 	refs.collect(p.Node())
 	msg := r.Message
 	if msg == "" {

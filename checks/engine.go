@@ -183,10 +183,11 @@ func (r *Rule) Eval(m *vm.VM, res *Resource, env map[string]any) (status Status,
 	if res.Type != r.Resource {
 		return StatusNotApplicable, nil
 	}
-	for _, name := range r.refs {
-		if _, ok := res.Attributes[name]; !ok {
-			return StatusUnknown, r.missing(res)
-		}
+	// An unknown attribute makes the rule unknown only where it matters: a
+	// when: that is known and false makes the rule not applicable whatever
+	// the assert would read.
+	if !hasAll(res, r.whenRefs) {
+		return StatusUnknown, r.missing(res)
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -202,6 +203,9 @@ func (r *Rule) Eval(m *vm.VM, res *Resource, env map[string]any) (status Status,
 			return StatusNotApplicable, nil
 		}
 	}
+	if !hasAll(res, r.assertRefs) {
+		return StatusUnknown, r.missing(res)
+	}
 	ok, err := runBool(m, r.assert, env)
 	if err != nil {
 		return StatusError, fmt.Errorf("assert: %w", err)
@@ -210,6 +214,15 @@ func (r *Rule) Eval(m *vm.VM, res *Resource, env map[string]any) (status Status,
 		return StatusPass, nil
 	}
 	return StatusFail, nil
+}
+
+func hasAll(res *Resource, names []string) bool {
+	for _, name := range names {
+		if _, ok := res.Attributes[name]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *Rule) missing(res *Resource) error {

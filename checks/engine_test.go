@@ -236,3 +236,30 @@ func TestComputeScore(t *testing.T) {
 		t.Errorf("rounding: %v", *sc.Overall)
 	}
 }
+
+// A known, false when: is not applicable even if the assert reads an unknown
+// attribute; a true when: with an unknown assert attribute is unknown.
+func TestUnknownOnlyWhereItMatters(t *testing.T) {
+	rules := loadRules(t, `rules:
+  - id: t-mfa
+    title: Console users have MFA
+    resource: aws.iam.user
+    severity: high
+    when: console_access
+    assert: mfa_enabled
+`)
+	user := func(console bool) checks.Resource {
+		return checks.Resource{ID: fmt.Sprint(console), Type: "aws.iam.user", Attributes: map[string]any{"console_access": console}}
+	}
+	rep, err := checks.NewEngine(rules).Evaluate(context.Background(), []checks.Resource{user(false), user(true)}, checks.EvalOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rep.Rules[0]
+	if s.NotApplicable != 1 || s.Unknown != 1 || s.Pass+s.Fail != 0 {
+		t.Errorf("stats %+v", s)
+	}
+	if len(rep.Unknown) != 1 || rep.Unknown[0].ResourceID != "true" || !strings.Contains(rep.Unknown[0].Message, "mfa_enabled") {
+		t.Errorf("unknown %+v", rep.Unknown)
+	}
+}

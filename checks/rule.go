@@ -20,10 +20,11 @@ type Rule struct {
 	Frameworks  map[string][]string // framework id -> control ids
 	Source      Position
 
-	when    *vm.Program
-	assert  *vm.Program
-	message []messagePart
-	refs    []string // top-level attributes the rule reads: evidence and unknown-checks
+	when                 *vm.Program
+	assert               *vm.Program
+	message              []messagePart
+	refs                 []string // top-level attributes the rule reads: evidence
+	whenRefs, assertRefs []string // per expression, for unknown-checks
 }
 
 // Remediation says how to fix a failure; Action names an automated fix.

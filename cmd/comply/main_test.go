@@ -203,6 +203,8 @@ func TestBadInputIsExit2OneLine(t *testing.T) {
 		{"broken rule", []string{"scan", "--no-builtin", "--rules", p("broken.yaml"), "--source", "file:" + p("inv.json")}, `broken.yaml:13: t-encryption: unknown severity "severe"`},
 		{"rule syntax", []string{"scan", "--no-builtin", "--rules", p("nonsense.yaml"), "--source", "file:" + p("inv.json")}, `nonsense.yaml:2: x:`},
 		{"rule unknown key", []string{"scan", "--no-builtin", "--rules", p("unknownkey.yml"), "--source", "file:" + p("inv.json")}, `unknownkey.yml:7: x: unknown field "remedy"`},
+		{"terraform v3 state", append([]string{"scan", "--source", "terraform:" + p("state.tfstate")}, rules...), "state.tfstate:1:"},
+		{"terraform missing", append([]string{"scan", "--source", "terraform:" + p("nope.tfstate")}, rules...), "nope.tfstate"},
 		{"rules folder without yaml", []string{"scan", "--rules", p("rules"), "--source", "file:" + p("inv.json")}, "no .yaml files"},
 		{"missing rules path", []string{"scan", "--rules", p("nope.yaml")}, "nope.yaml"},
 		{"no rules at all", []string{"scan", "--no-builtin", "--source", "file:" + p("inv.json")}, "no rules"},
@@ -338,5 +340,18 @@ rules:
 	}}
 	if code := run(context.Background(), e, []string{"scan", "--format", "json"}); code != 1 {
 		t.Errorf("COMPLY_CONFIG: exit %d %s", code, eb.String())
+	}
+}
+
+func TestScanTerraformExamples(t *testing.T) {
+	for _, f := range []string{"terraform.tfstate", "plan.json"} {
+		code, out, errOut := runCmd(t, "scan", "--source", "terraform:../../examples/terraform/"+f, "--format", "json")
+		var doc struct {
+			Scan     struct{ Complete bool }
+			Findings []any
+		}
+		if code != 1 || json.Unmarshal([]byte(out), &doc) != nil || !doc.Scan.Complete || len(doc.Findings) == 0 {
+			t.Errorf("%s: exit %d, %d findings, stderr %s", f, code, len(doc.Findings), errOut)
+		}
 	}
 }
