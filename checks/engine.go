@@ -63,6 +63,7 @@ func (e *Engine) Evaluate(ctx context.Context, resources []Resource, opts EvalOp
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	var boxedTime any = scanTime // boxed once, not per resource
 	nChunks := (len(resources) + chunkSize - 1) / chunkSize
 	workers = max(1, min(workers, nChunks))
 	outs := make([]chunkOut, nChunks)
@@ -73,6 +74,9 @@ func (e *Engine) Evaluate(ctx context.Context, resources []Resource, opts EvalOp
 		counts[w] = make([]RuleStats, len(e.rules))
 		wg.Go(func() {
 			var machine vm.VM
+			// One env map per worker, refilled per resource: allocating a map
+			// per resource dominated the cost of large scans.
+			env := make(map[string]any, 64)
 			for ctx.Err() == nil {
 				c := int(next.Add(1) - 1)
 				if c >= nChunks {
@@ -80,7 +84,7 @@ func (e *Engine) Evaluate(ctx context.Context, resources []Resource, opts EvalOp
 				}
 				lo, hi := c*chunkSize, min((c+1)*chunkSize, len(resources))
 				for i := lo; i < hi; i++ {
-					e.evalResource(&machine, &resources[i], scanTime, opts.SkipTypes, &outs[c], counts[w])
+					e.evalResource(&machine, env, &resources[i], boxedTime, opts.SkipTypes, &outs[c], counts[w])
 				}
 			}
 		})
@@ -114,12 +118,12 @@ func (e *Engine) Evaluate(ctx context.Context, resources []Resource, opts EvalOp
 	return res, nil
 }
 
-func (e *Engine) evalResource(m *vm.VM, res *Resource, scanTime time.Time, skip map[string]bool, out *chunkOut, counts []RuleStats) {
+func (e *Engine) evalResource(m *vm.VM, env map[string]any, res *Resource, scanTime any, skip map[string]bool, out *chunkOut, counts []RuleStats) {
 	idx := e.byType[res.Type]
 	if len(idx) == 0 || skip[res.Type] {
 		return
 	}
-	env := NewEnv(res, scanTime)
+	fillEnv(env, res, scanTime)
 	for _, i := range idx {
 		r := e.rules[i]
 		status, err := r.Eval(m, res, env)
@@ -147,6 +151,13 @@ func (e *Engine) evalResource(m *vm.VM, res *Resource, scanTime time.Time, skip 
 // resource has no name), tags, attributes (the raw map) and scan_time.
 func NewEnv(res *Resource, scanTime time.Time) map[string]any {
 	env := make(map[string]any, len(res.Attributes)+8)
+	fillEnv(env, res, scanTime)
+	return env
+}
+
+// fillEnv clears env and fills it for res.
+func fillEnv(env map[string]any, res *Resource, scanTime any) {
+	clear(env)
 	for k, v := range res.Attributes {
 		env[k] = v
 	}
@@ -167,7 +178,6 @@ func NewEnv(res *Resource, scanTime time.Time) map[string]any {
 	env["tags"] = tags
 	env["attributes"] = res.Attributes
 	env["scan_time"] = scanTime
-	return env
 }
 
 // unknownError names the attributes a rule needed but the resource lacks.
