@@ -65,8 +65,9 @@ func (s *Snooze) InForce(now time.Time) bool {
 // FindingState is what the bot remembers about one fingerprint.
 type FindingState struct {
 	Fingerprint string `json:"fingerprint"`
-	// Finding is the finding as last seen failing, without its evidence.
-	Finding Finding `json:"finding"`
+	// Finding is the finding as last seen failing, without its evidence;
+	// nil where the state travels with its finding (Change.State).
+	Finding *Finding `json:"finding,omitempty"`
 	// Status is LifecycleOpen or LifecycleResolved; see Lifecycle for the
 	// triaged view.
 	Status    Lifecycle `json:"status"`
@@ -109,6 +110,8 @@ type Change struct {
 	Reason AnnounceReason `json:"reason"`
 	// Finding is the finding from the scan (with evidence) for new, reopened
 	// and still-open changes, and the last seen one for resolved changes.
-	Finding Finding      `json:"finding"`
-	State   FindingState `json:"state"`
+	Finding Finding `json:"finding"`
+	// State is the finding's state after the scan; its Finding is nil (it
+	// would repeat Finding above).
+	State FindingState `json:"state"`
 }

@@ -52,7 +52,7 @@ func (ps Problems) Is(target error) bool { return target == ErrInvalid }
 // silently ignored.
 var topLevelKeys = []string{"sources", "rules", "schedules", "routes", "receivers", "remediation", "slack", "jira", "trello", "store"}
 
-var supportedKeys = []string{"sources", "rules"}
+var supportedKeys = []string{"sources", "rules", "slack", "store"}
 
 // Load reads and validates a config file.
 func Load(path string, getenv func(string) string) (*Config, error) {

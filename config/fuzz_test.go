@@ -12,6 +12,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("rules: {paths: [a], builtin: false}\n"))
 	f.Add([]byte("sources: [\n"))
 	f.Add([]byte("&a [*a]"))
+	f.Add([]byte(serveConfig))
+	f.Add([]byte("slack:\n  roles: {viewer: [\"*\"]}\nstore: {reminders: {info: never}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse("f.yaml", data, func(string) string { return "v" })
 		if err != nil {

@@ -14,6 +14,8 @@ import (
 type rawConfig struct {
 	Sources []rawSource `yaml:"sources"`
 	Rules   rawRules    `yaml:"rules"`
+	Slack   *rawSlack   `yaml:"slack"`
+	Store   *rawStore   `yaml:"store"`
 
 	file *ast.File
 }
@@ -47,6 +49,9 @@ type Config struct {
 	File    string
 	Sources []Source
 	Rules   Rules
+	// Slack and Store hold defaults when their sections are absent.
+	Slack Slack
+	Store Store
 }
 
 // Source types.
@@ -210,6 +215,8 @@ func (raw *rawConfig) finish(name string, probs Problems) (*Config, error) {
 	}
 	cfg.Rules.NoBuiltin = raw.Rules.Builtin != nil && !*raw.Rules.Builtin
 	cfg.Rules.Disable = raw.Rules.Disable
+	cfg.Slack = raw.slack(add)
+	cfg.Store = raw.store(add)
 	if len(probs) > 0 {
 		return nil, probs
 	}

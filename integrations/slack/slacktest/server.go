@@ -93,6 +93,7 @@ type Server struct {
 	responses map[string]responseTarget
 	uploads   map[string]*upload
 	views     []View
+	groups    map[string][]string // user groups: id -> members
 	failures  map[string][]failure
 	seq       int
 	socket    *socketHub

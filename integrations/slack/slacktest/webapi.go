@@ -81,6 +81,8 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		resp = s.update(call)
 	case "views.open":
 		resp = s.openView(call)
+	case "usergroups.users.list":
+		resp = s.userGroupUsers(call)
 	case "files.getUploadURLExternal":
 		resp = s.uploadURL(call)
 	case "files.completeUploadExternal":

@@ -1,0 +1,71 @@
+package bot
+
+import (
+	"context"
+	"time"
+
+	"github.com/comply-bot/comply/checks"
+	"github.com/comply-bot/comply/integrations/slack"
+	"github.com/comply-bot/comply/store"
+)
+
+// Chat is how the bot talks to people: messages in channels (updated in
+// place as findings change), replies only the asker sees, and forms.
+type Chat interface {
+	PostMessage(ctx context.Context, channel string, m checks.Message) (slack.MessageRef, error)
+	UpdateMessage(ctx context.Context, ref slack.MessageRef, m checks.Message) error
+	PostEphemeral(ctx context.Context, channel, user string, m checks.Message) error
+	// Respond answers through a response URL, as a new message only the
+	// user sees.
+	Respond(ctx context.Context, responseURL string, m checks.Message) error
+	OpenSnoozeModal(ctx context.Context, triggerID string, m slack.SnoozeModal) error
+}
+
+// NewSlackChat is the Chat of a Slack client.
+func NewSlackChat(c *slack.Client) Chat { return slackChat{c} }
+
+type slackChat struct{ c *slack.Client }
+
+var _ Chat = slackChat{}
+
+func (s slackChat) PostMessage(ctx context.Context, channel string, m checks.Message) (slack.MessageRef, error) {
+	return s.c.PostMessage(ctx, channel, m)
+}
+
+func (s slackChat) UpdateMessage(ctx context.Context, ref slack.MessageRef, m checks.Message) error {
+	return s.c.UpdateMessage(ctx, ref, m)
+}
+
+func (s slackChat) PostEphemeral(ctx context.Context, channel, user string, m checks.Message) error {
+	return s.c.PostEphemeral(ctx, channel, user, m)
+}
+
+func (s slackChat) Respond(ctx context.Context, responseURL string, m checks.Message) error {
+	return s.c.RespondURL(ctx, responseURL, m, false)
+}
+
+func (s slackChat) OpenSnoozeModal(ctx context.Context, triggerID string, m slack.SnoozeModal) error {
+	return s.c.OpenSnoozeModal(ctx, triggerID, m)
+}
+
+// Store is the part of the state store the bot uses.
+type Store interface {
+	store.Findings
+	store.Triage
+	store.Audit
+	store.Locks
+	store.History
+}
+
+var _ Store = store.Store(nil)
+
+// ReplayGuard lets the state store remember Slack request signatures, so
+// every replica rejects a replayed request.
+func ReplayGuard(r store.Replay) slack.ReplayGuard { return replayGuard{r} }
+
+type replayGuard struct{ r store.Replay }
+
+func (g replayGuard) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	seen, err := g.r.SeenOnce(ctx, key, ttl)
+	return !seen, err
+}

@@ -1,0 +1,179 @@
+package store_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/comply-bot/comply/checks"
+	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/storetest"
+)
+
+// testRedisURL is the Redis the tests use: COMPLY_TEST_REDIS_URL, or the
+// local one. Every test works under its own key prefix and deletes its keys.
+func testRedisURL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("COMPLY_TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("COMPLY_TEST_REDIS_URL: %v", err)
+	}
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := rdb.Ping(ctx).Err(); err != nil {
+		msg := "Redis is not reachable at " + opts.Addr + " (" + err.Error() + "); start one with " +
+			"`redis-server --port 6379 --save '' --appendonly no` or `docker run --rm -p 6379:6379 redis:7`"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return url
+}
+
+// newTestRedis opens a Redis store under a fresh prefix, removed at cleanup.
+func newTestRedis(t testing.TB, opts store.Options) *store.Redis {
+	t.Helper()
+	s, _ := openTestRedis(t, opts)
+	return s
+}
+
+// openTestRedis opens a Redis store under a fresh prefix; cleanup deletes
+// its keys and closes it, at the latest when t ends.
+func openTestRedis(t testing.TB, opts store.Options) (*store.Redis, func()) {
+	t.Helper()
+	url := testRedisURL(t)
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	opts.Prefix = "comply-test:" + hex.EncodeToString(b) + ":"
+	s, err := store.OpenRedis(context.Background(), url, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanup := sync.OnceFunc(func() {
+		deleteKeys(t, url, opts.Prefix)
+		_ = s.Close()
+	})
+	t.Cleanup(cleanup)
+	return s, cleanup
+}
+
+func deleteKeys(t testing.TB, url, prefix string) {
+	o, _ := redis.ParseURL(url)
+	rdb := redis.NewClient(o)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var keys []string
+	for iter.Next(ctx) {
+		keys = append(keys, iter.Val())
+		if len(keys) == 1000 {
+			rdb.Unlink(ctx, keys...)
+			keys = keys[:0]
+		}
+	}
+	if len(keys) > 0 {
+		rdb.Unlink(ctx, keys...)
+	}
+	if err := iter.Err(); err != nil {
+		t.Errorf("clean up keys %s*: %v", prefix, err)
+	}
+}
+
+func TestRedisContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, opts store.Options) store.Store {
+		return newTestRedis(t, opts)
+	})
+}
+
+// TestRedisSnapshotRepair covers what only Redis has: the snapshot digest
+// cache of another replica going stale, and a snapshot lost between the two
+// steps of a reconcile.
+func TestRedisSnapshotRepair(t *testing.T) {
+	ctx := t.Context()
+	a := newTestRedis(t, store.Options{})
+	b, err := store.OpenRedis(ctx, testRedisURL(t), store.Options{Prefix: a.Prefix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	f := checks.Finding{RuleID: "r1", Severity: checks.SeverityHigh, ResourceID: "bucket", Account: "1", Region: "us-east-1", Title: "first title"}
+	f.Fingerprint = checks.Fingerprint(f.RuleID, f.Account, f.Region, f.ResourceID)
+	scan := func(s store.Store, title string) {
+		t.Helper()
+		g := f
+		g.Title = title
+		report := &checks.ScanReport{Findings: []checks.Finding{g}, Rules: []checks.RuleStats{{RuleID: "r1"}}}
+		if _, err := s.Reconcile(ctx, report, store.ReconcileOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	title := func() string {
+		t.Helper()
+		st, err := a.Finding(ctx, f.Fingerprint)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Finding == nil {
+			return "<none>"
+		}
+		return st.Finding.Title
+	}
+	scan(a, "first title")
+	scan(b, "second title") // b does not know what a wrote
+	if got := title(); got != "second title" {
+		t.Fatalf("title = %q after replica b's scan", got)
+	}
+	scan(a, "first title") // a believes Redis holds "first title"
+	if got := title(); got != "first title" {
+		t.Fatalf("title = %q: a stale digest cache kept a stale snapshot", got)
+	}
+
+	// The snapshot is lost (the process died before writing it).
+	rdb := rawClient(t)
+	if err := rdb.Del(ctx, a.Prefix()+"snap:"+f.Fingerprint).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HDel(ctx, a.Prefix()+"f:"+f.Fingerprint, "sd").Err(); err != nil {
+		t.Fatal(err)
+	}
+	scan(a, "first title")
+	if got := title(); got != "first title" {
+		t.Fatalf("title = %q: a lost snapshot was not rewritten", got)
+	}
+	// Lost again, and the finding resolves before any scan rewrites it: the
+	// resolution still says which rule, account and region.
+	if err := rdb.Del(ctx, a.Prefix()+"snap:"+f.Fingerprint).Err(); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.Reconcile(ctx, &checks.ScanReport{Rules: []checks.RuleStats{{RuleID: "r1"}}}, store.ReconcileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Changes) != 1 || res.Changes[0].Kind != checks.ChangeResolved ||
+		res.Changes[0].Finding.RuleID != "r1" || res.Changes[0].Finding.Account != "1" || res.Changes[0].Finding.Region != "us-east-1" {
+		t.Fatalf("changes = %+v", res.Changes)
+	}
+}
+
+func rawClient(t *testing.T) *redis.Client {
+	o, err := redis.ParseURL(testRedisURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(o)
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
