@@ -58,6 +58,13 @@ func (r *Rule) compile(t *ResourceType) error {
 		return &compileError{"message", err.Error()}
 	}
 	r.message = parts
+	// Attributes a message shows are evidence too, and collectors that fetch
+	// only what rules read (Refs) must fetch them.
+	for _, p := range parts {
+		if p.prog != nil {
+			refs.collect(p.prog.Node())
+		}
+	}
 	r.refs = refs.names
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/comply-bot/comply/bot/output"
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/config"
+	"github.com/comply-bot/comply/integrations/aws"
 	"github.com/comply-bot/comply/integrations/inventory"
 )
 
@@ -37,6 +38,9 @@ type scanFlags struct {
 	config    string
 	exportInv string
 	verbose   bool
+	// attrs limits live collection to the attributes the rules read (nil:
+	// everything, as an exported inventory needs).
+	attrs map[string][]string
 }
 
 func cmdScan(ctx context.Context, e *env, args []string) error {
@@ -78,6 +82,9 @@ func cmdScan(ctx context.Context, e *env, args []string) error {
 			return &exitError{exitUsage, errSilent}
 		}
 		return err
+	}
+	if f.exportInv == "" {
+		f.attrs = aws.AttributesFor(rs.rules)
 	}
 	collectors, artifact, err := f.collectors(ctx, e, cfg, cat, log)
 	if err != nil {
@@ -230,7 +237,7 @@ func (f *scanFlags) collectors(ctx context.Context, e *env, cfg *config.Config, 
 			if len(regions) > 0 {
 				src.AWS.Regions = regions
 			}
-			c, err := awsCollector(ctx, e, src, f.verbose, log)
+			c, err := awsCollector(ctx, e, src, f.attrs, log)
 			if err != nil {
 				return nil, "", err
 			}

@@ -1,0 +1,152 @@
+package aws
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+)
+
+const typeTrail = "aws.cloudtrail.trail"
+
+var cloudtrailResourceTypes = []string{typeTrail}
+
+// collectCloudTrail runs once per account over its regions: DescribeTrails
+// lists a multi-region trail in every region, so trails are merged by ARN
+// and each is read once, in its home region.
+func collectCloudTrail(ctx context.Context, a *account, _ string, res *results) {
+	var (
+		mu     sync.Mutex
+		trails = map[string]cttypes.Trail{}
+	)
+	forEach(ctx, len(a.regions), a.regions, func(ctx context.Context, region string) {
+		out, err := a.cl.cloudtrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: awssdk.Bool(true)})
+		if err != nil {
+			res.fail(a.scope("cloudtrail", region), []string{typeTrail}, "describe trails", err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, t := range out.TrailList {
+			arn := awssdk.ToString(t.TrailARN)
+			if _, seen := trails[arn]; !seen {
+				trails[arn] = t
+			}
+		}
+	})
+	byHome := map[string][]cttypes.Trail{}
+	for _, t := range trails {
+		home := awssdk.ToString(t.HomeRegion)
+		byHome[home] = append(byHome[home], t)
+	}
+	var wg sync.WaitGroup
+	for home, ts := range byHome {
+		wg.Go(func() { readTrails(ctx, a, home, ts, res) })
+	}
+	wg.Wait()
+}
+
+// readTrails reads status, event selectors and tags of trails at home.
+func readTrails(ctx context.Context, a *account, home string, trails []cttypes.Trail, res *results) {
+	cl := a.cl.cloudtrail(home)
+	sc := a.scope("cloudtrail", home)
+	tags := map[string]map[string]string{}
+	tagsKnown := true
+	for chunk := range slices.Chunk(trails, 20) { // ListTags takes up to 20 trails
+		ids := make([]string, len(chunk))
+		for i, t := range chunk {
+			ids[i] = awssdk.ToString(t.TrailARN)
+		}
+		p := cloudtrail.NewListTagsPaginator(cl, &cloudtrail.ListTagsInput{ResourceIdList: ids})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				res.detail(sc, "ListTags", ids[0], err)
+				res.markIncomplete(typeTrail)
+				tagsKnown = false
+				break
+			}
+			for _, rt := range out.ResourceTagList {
+				m := map[string]string{}
+				for _, t := range rt.TagsList {
+					m[awssdk.ToString(t.Key)] = awssdk.ToString(t.Value)
+				}
+				tags[awssdk.ToString(rt.ResourceId)] = m
+			}
+		}
+		if !tagsKnown {
+			break
+		}
+	}
+	forEach(ctx, a.cl.concurrency, trails, func(ctx context.Context, t cttypes.Trail) {
+		arn := awssdk.ToString(t.TrailARN)
+		attrs := map[string]any{
+			"home_region":           home,
+			"multi_region":          awssdk.ToBool(t.IsMultiRegionTrail),
+			"log_file_validation":   awssdk.ToBool(t.LogFileValidationEnabled),
+			"kms_key_id":            awssdk.ToString(t.KmsKeyId),
+			"s3_bucket":             awssdk.ToString(t.S3BucketName),
+			"cloudwatch_logs_group": awssdk.ToString(t.CloudWatchLogsLogGroupArn),
+			"include_global_events": awssdk.ToBool(t.IncludeGlobalServiceEvents),
+			"organization_trail":    awssdk.ToBool(t.IsOrganizationTrail),
+		}
+		st, err := cl.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: t.TrailARN})
+		if err != nil {
+			res.detail(sc, "GetTrailStatus", arn, err)
+		} else {
+			attrs["logging"] = awssdk.ToBool(st.IsLogging)
+		}
+		sel, err := cl.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: t.TrailARN})
+		if err != nil {
+			res.detail(sc, "GetEventSelectors", arn, err)
+		} else {
+			attrs["management_events"] = recordsAllManagementEvents(sel.EventSelectors, sel.AdvancedEventSelectors)
+		}
+		res.add(newResource(typeTrail, arn, a, home, awssdk.ToString(t.Name), tags[arn], attrs))
+	})
+}
+
+// recordsAllManagementEvents: read and write management events are both
+// recorded, by basic or advanced event selectors. A trail without selectors
+// records all management events (CloudTrail's default).
+func recordsAllManagementEvents(basic []cttypes.EventSelector, advanced []cttypes.AdvancedEventSelector) bool {
+	if len(basic) == 0 && len(advanced) == 0 {
+		return true
+	}
+	read, write := false, false
+	for _, s := range basic {
+		if s.IncludeManagementEvents != nil && !*s.IncludeManagementEvents {
+			continue
+		}
+		switch s.ReadWriteType {
+		case cttypes.ReadWriteTypeAll, "":
+			read, write = true, true
+		case cttypes.ReadWriteTypeReadOnly:
+			read = true
+		case cttypes.ReadWriteTypeWriteOnly:
+			write = true
+		}
+	}
+	for _, s := range advanced {
+		management, r, w := false, true, true
+		for _, f := range s.FieldSelectors {
+			switch strings.ToLower(awssdk.ToString(f.Field)) {
+			case "eventcategory":
+				management = slices.Contains(f.Equals, "Management")
+			case "readonly":
+				if len(f.Equals) == 1 {
+					r = strings.EqualFold(f.Equals[0], "true")
+					w = !r
+				}
+			}
+		}
+		if management {
+			read, write = read || r, write || w
+		}
+	}
+	return read && write
+}
