@@ -98,4 +98,3 @@ func fingerprints(t *testing.T, js string) []string {
 	sort.Strings(out)
 	return out
 }
-
