@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strconv"
 	"time"
@@ -43,8 +42,7 @@ func (r *Redis) Reconcile(ctx context.Context, report *checks.ScanReport, opts R
 // batch runs in Redis.
 type reconcileCall struct {
 	batch []checks.Finding
-	snaps [][]byte // snapshot JSON per finding
-	sums  []string // its digest
+	sums  []string // snapshot digest per finding
 	args  []any
 	err   error
 }
@@ -130,35 +128,36 @@ func (r *Redis) reconcileFailing(ctx context.Context, in *scanInput, now time.Ti
 }
 
 func (r *Redis) prepareReconcile(batch []checks.Finding, header []any) reconcileCall {
-	c := reconcileCall{
-		batch: batch, snaps: make([][]byte, len(batch)), sums: make([]string, len(batch)),
-		args: make([]any, len(header), len(header)+1+len(batch)),
-	}
+	c := reconcileCall{batch: batch, sums: make([]string, len(batch)), args: make([]any, len(header), len(header)+1+len(batch))}
 	copy(c.args, header)
 	c.args = append(c.args, len(batch))
 	for i := range batch {
+		c.sums[i] = digest(&batch[i])
+	}
+	var send []int
+	r.mu.Lock()
+	for i := range batch {
+		if r.digests[batch[i].Fingerprint] != c.sums[i] {
+			send = append(send, i)
+		}
+	}
+	r.mu.Unlock()
+	var sent []any
+	k := make([]int, len(batch)) // position of the finding's snapshot among those sent, from 1
+	for _, i := range send {
 		snap, err := json.Marshal(snapshot(batch[i]))
 		if err != nil {
 			c.err = fmt.Errorf("reconcile: encode finding %s: %w", batch[i].Fingerprint, err)
 			return c
 		}
-		h := fnv.New64a()
-		h.Write(snap)
-		c.snaps[i], c.sums[i] = snap, strconv.FormatUint(h.Sum64(), 36)
+		sent = append(sent, snap)
+		k[i] = len(sent)
 	}
-	var sent []any
 	var b []byte
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for i := range batch {
 		f := &batch[i]
-		k := 0
-		if r.digests[f.Fingerprint] != c.sums[i] {
-			sent = append(sent, c.snaps[i])
-			k = len(sent)
-		}
 		b = b[:0]
-		for j, part := range [...]string{f.Fingerprint, strconv.Itoa(int(f.Severity)), c.sums[i], strconv.Itoa(k), f.ResourceID, f.RuleID, f.Account, f.Region} {
+		for j, part := range [...]string{f.Fingerprint, strconv.Itoa(int(f.Severity)), c.sums[i], strconv.Itoa(k[i]), f.ResourceID, f.RuleID, f.Account, f.Region} {
 			if j > 0 {
 				b = append(b, sep)
 			}
@@ -189,9 +188,13 @@ func (r *Redis) runReconcile(ctx context.Context, c *reconcileCall) ([]any, erro
 				if i < 0 || i >= len(c.batch) {
 					return fmt.Errorf("script asked for snapshot %d of a batch of %d", i+1, len(c.batch))
 				}
-				fp := c.batch[i].Fingerprint
-				p.Set(ctx, r.kSnapshot(fp), c.snaps[i], 0)
-				p.HSet(ctx, r.kFinding(fp), "sd", c.sums[i])
+				f := &c.batch[i]
+				snap, err := json.Marshal(snapshot(*f))
+				if err != nil {
+					return fmt.Errorf("encode finding %s: %w", f.Fingerprint, err)
+				}
+				p.Set(ctx, r.kSnapshot(f.Fingerprint), snap, 0)
+				p.HSet(ctx, r.kFinding(f.Fingerprint), "sd", c.sums[i])
 			}
 			return nil
 		})

@@ -167,7 +167,10 @@ for i = 1, n do
     if kind then due[#due+1] = {i, kind, reason, redis.call('HMGET', key, unpack(FIELDS, 1, 17))} end
   end
 end
-if #index > 0 then redis.call('HSET', KEYS[1], unpack(index)) end
+-- in chunks: unpack() is limited to a few thousand values
+for j = 1, #index, 2000 do
+  redis.call('HSET', KEYS[1], unpack(index, j, math.min(j + 1999, #index)))
+end
 if id then audit_trim(KEYS[3], cut) end
 return {counts[1], counts[2], counts[3], due, snaps}
 `

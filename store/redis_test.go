@@ -28,6 +28,7 @@ func testRedisURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("COMPLY_TEST_REDIS_URL: %v", err)
 	}
+	opts.MaxRetries = -1 // a missing server should be reported at once
 	rdb := redis.NewClient(opts)
 	defer rdb.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -93,6 +94,7 @@ func deleteKeys(t testing.TB, url, prefix string) {
 }
 
 func TestRedisContract(t *testing.T) {
+	testRedisURL(t) // skip (or fail, in CI) once, not per case
 	storetest.Run(t, func(t *testing.T, opts store.Options) store.Store {
 		return newTestRedis(t, opts)
 	})
@@ -176,4 +178,25 @@ func rawClient(t *testing.T) *redis.Client {
 	rdb := redis.NewClient(o)
 	t.Cleanup(func() { _ = rdb.Close() })
 	return rdb
+}
+
+// TestRedisLargeBatch: a batch larger than what Lua's unpack() takes at once.
+func TestRedisLargeBatch(t *testing.T) {
+	const n = 6000
+	s := newTestRedis(t, store.Options{BatchSize: n})
+	rep := benchReport(0, n)
+	res, err := s.Reconcile(t.Context(), rep, store.ReconcileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.New != n || len(res.Changes) != n {
+		t.Fatalf("new = %d, changes = %d, want %d", res.New, len(res.Changes), n)
+	}
+	rep.Findings = nil
+	if res, err = s.Reconcile(t.Context(), rep, store.ReconcileOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if res.Resolved != n {
+		t.Fatalf("resolved = %d, want %d", res.Resolved, n)
+	}
 }
