@@ -23,4 +23,4 @@ COPY --from=build /out/comply /usr/local/bin/comply
 USER 65532:65532
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/comply"]
-CMD ["help"]
+CMD ["serve"]

@@ -355,3 +355,47 @@ func TestScanTerraformExamples(t *testing.T) {
 		}
 	}
 }
+
+// A rule that fails at run time makes the scan incomplete: exit 3, and what
+// was evaluated is still printed with the error.
+func TestScanIncompleteIsExit3(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"rules.yaml": testRules + `  - id: t-breaks
+    title: Indexes past the end
+    resource: aws.s3.bucket
+    severity: low
+    assert: tags["owner"] == "x" || [1][len(tags)] == 1
+`,
+		"inv.json": testInventory,
+	})
+	code, out, errOut := runCmd(t, "scan", "--no-builtin", "--rules", filepath.Join(dir, "rules.yaml"),
+		"--source", "file:"+filepath.Join(dir, "inv.json"), "--format", "json")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3; stderr %s", code, errOut)
+	}
+	var doc struct {
+		Scan struct {
+			Complete bool `json:"complete"`
+			Errors   []struct {
+				Source  string `json:"source"`
+				RuleID  string `json:"rule_id"`
+				Message string `json:"message"`
+			} `json:"errors"`
+		} `json:"scan"`
+		Findings []struct {
+			RuleID string `json:"rule_id"`
+		} `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Scan.Complete || len(doc.Scan.Errors) != 1 || doc.Scan.Errors[0].RuleID != "t-breaks" || doc.Scan.Errors[0].Source != "rules" {
+		t.Errorf("scan %+v", doc.Scan)
+	}
+	if len(doc.Findings) != 1 || doc.Findings[0].RuleID != "t-versioning" {
+		t.Errorf("the evaluated findings are still reported: %+v", doc.Findings)
+	}
+	if !strings.Contains(errOut, "scan incomplete") {
+		t.Errorf("stderr %q", errOut)
+	}
+}
