@@ -8,6 +8,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/comply-bot/comply/checks"
 )
 
 const (
@@ -15,24 +16,6 @@ const (
 	typeNetworkACL    = "aws.ec2.network_acl"
 	typeVPC           = "aws.ec2.vpc"
 )
-
-// protocolName normalizes an IP protocol to the schema's form: tcp, udp,
-// icmp, icmpv6 by name, -1 for all, any other number as itself.
-func protocolName(p string) string {
-	switch strings.ToLower(p) {
-	case "6", "tcp":
-		return "tcp"
-	case "17", "udp":
-		return "udp"
-	case "1", "icmp":
-		return "icmp"
-	case "58", "icmpv6":
-		return "icmpv6"
-	case "-1", "all", "":
-		return "-1"
-	}
-	return strings.ToLower(p)
-}
 
 // portRange is the schema's (from, to) for a protocol: all ports for -1 and
 // for protocols without ports; ICMP type and code as AWS gives them.
@@ -61,7 +44,7 @@ func flattenPermissions(perms []ec2types.IpPermission) []map[string]any {
 	var order []key
 	byKey := map[key]map[string]any{}
 	for _, p := range perms {
-		proto := protocolName(awssdk.ToString(p.IpProtocol))
+		proto := checks.NormalizeProtocol(awssdk.ToString(p.IpProtocol))
 		from, to := portRange(proto, p.FromPort, p.ToPort)
 		k := key{proto, from, to}
 		e := byKey[k]
@@ -176,7 +159,7 @@ func collectNetworkACLs(ctx context.Context, a *account, region string, res *res
 				if num == 32767 { // the implicit final deny (*)
 					continue
 				}
-				proto := protocolName(awssdk.ToString(e.Protocol))
+				proto := checks.NormalizeProtocol(awssdk.ToString(e.Protocol))
 				var from, to int
 				switch {
 				case e.PortRange != nil:

@@ -336,11 +336,11 @@ func (s *iamScan) accessKeys(ctx context.Context, name string, row *reportRow) (
 // allows Action "*" on Resource "*".
 func (s *iamScan) userIsAdmin(ctx context.Context, u iamtypes.UserDetail) (bool, error) {
 	for _, p := range u.UserPolicyList {
-		doc, err := parsePolicy(awssdk.ToString(p.PolicyDocument))
+		doc, err := checks.ParsePolicy(awssdk.ToString(p.PolicyDocument))
 		if err != nil {
 			return false, err
 		}
-		if doc.allowsFullAdmin() {
+		if doc.AllowsFullAdmin() {
 			return true, nil
 		}
 	}
@@ -368,11 +368,11 @@ func defaultVersionAdmin(versions []iamtypes.PolicyVersion) (bool, error) {
 		if !v.IsDefaultVersion {
 			continue
 		}
-		doc, err := parsePolicy(awssdk.ToString(v.Document))
+		doc, err := checks.ParsePolicy(awssdk.ToString(v.Document))
 		if err != nil {
 			return false, err
 		}
-		return doc.allowsFullAdmin(), nil
+		return doc.AllowsFullAdmin(), nil
 	}
 	return false, nil
 }
@@ -398,12 +398,12 @@ func (s *iamScan) managedPolicyAdmin(ctx context.Context, arn string) (bool, err
 			l.err = err
 			return
 		}
-		doc, err := parsePolicy(awssdk.ToString(ver.PolicyVersion.Document))
+		doc, err := checks.ParsePolicy(awssdk.ToString(ver.PolicyVersion.Document))
 		if err != nil {
 			l.err = err
 			return
 		}
-		l.admin = doc.allowsFullAdmin()
+		l.admin = doc.AllowsFullAdmin()
 	})
 	return l.admin, l.err
 }

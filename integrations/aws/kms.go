@@ -7,6 +7,7 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	kmstypes "github.com/aws/aws-sdk-go-v2/service/kms/types"
+	"github.com/comply-bot/comply/checks"
 )
 
 const typeKMSKey = "aws.kms.key"
@@ -103,10 +104,10 @@ func readKey(ctx context.Context, a *account, region string, k kmstypes.KeyListE
 	pol, err := cl.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: k.KeyId, PolicyName: awssdk.String("default")})
 	if err != nil {
 		res.detail(sc, "GetKeyPolicy", id, err)
-	} else if doc, perr := parsePolicy(awssdk.ToString(pol.Policy)); perr != nil {
+	} else if doc, perr := checks.ParsePolicy(awssdk.ToString(pol.Policy)); perr != nil {
 		res.detail(sc, "GetKeyPolicy", id, perr)
 	} else {
-		attrs["policy_public"] = doc.keyPolicyPublic()
+		attrs["policy_public"] = doc.KeyPublic()
 	}
 	if rotatable(m) {
 		rot, err := cl.GetKeyRotationStatus(ctx, &kms.GetKeyRotationStatusInput{KeyId: k.KeyId})

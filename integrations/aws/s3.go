@@ -271,14 +271,14 @@ func (b *bucketReader) policy(ctx context.Context) {
 	out, err := b.cl.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: awssdk.String(b.name)})
 	switch b.call("GetBucketPolicy", err) {
 	case callOK:
-		doc, perr := parsePolicy(awssdk.ToString(out.Policy))
+		doc, perr := checks.ParsePolicy(awssdk.ToString(out.Policy))
 		if perr != nil {
 			b.res.detail(b.sc, "GetBucketPolicy", b.name, perr)
 			b.attrs["has_policy"] = true
 			return
 		}
-		b.set(map[string]any{"has_policy": true, "policy_public": doc.bucketPolicyPublic(),
-			"policy_denies_insecure_transport": doc.deniesInsecureTransport()})
+		b.set(map[string]any{"has_policy": true, "policy_public": doc.BucketPublic(),
+			"policy_denies_insecure_transport": doc.DeniesInsecureTransport()})
 	case callNotConfigured:
 		b.set(map[string]any{"has_policy": false, "policy_public": false, "policy_denies_insecure_transport": false})
 	}

@@ -47,14 +47,6 @@ func TestFlattenPermissions(t *testing.T) {
 	}
 }
 
-func TestProtocolName(t *testing.T) {
-	for in, want := range map[string]string{"-1": "-1", "6": "tcp", "TCP": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "icmpv6": "icmpv6", "47": "47"} {
-		if got := protocolName(in); got != want {
-			t.Errorf("protocolName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestManagementEvents(t *testing.T) {
 	f := func(field string, eq ...string) types.AdvancedFieldSelector {
 		return types.AdvancedFieldSelector{Field: awssdk.String(field), Equals: eq}

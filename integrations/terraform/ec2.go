@@ -2,6 +2,8 @@ package terraform
 
 import (
 	"slices"
+
+	"github.com/comply-bot/comply/checks"
 )
 
 // EC2: security groups (inline rules and the separate rule resources),
@@ -13,24 +15,6 @@ func mapEC2(m *mapper) {
 	mapVolumes(m)
 	mapEBSDefaults(m)
 	mapVPCs(m)
-}
-
-// normProto spells a protocol as the schema does: -1 for all, names for
-// TCP, UDP, ICMP and ICMPv6, other numbers kept as their number.
-func normProto(p string) string {
-	switch lower(p) {
-	case "-1", "all", "":
-		return "-1"
-	case "6", "tcp":
-		return "tcp"
-	case "17", "udp":
-		return "udp"
-	case "1", "icmp":
-		return "icmp"
-	case "58", "icmpv6":
-		return "icmpv6"
-	}
-	return lower(p)
 }
 
 // ports reads a rule's port range as the live collector reports it: every
@@ -142,7 +126,7 @@ func naclEntry(o obj, egress bool, numKey, actionKey string) (map[string]any, bo
 	num, nok := o.integer(numKey)
 	action, aok := o.str(actionKey)
 	p, pok := o.str("protocol")
-	proto := normProto(p)
+	proto := checks.NormalizeProtocol(p)
 	fromKey, toKey := "from_port", "to_port"
 	if proto == "icmp" || proto == "icmpv6" {
 		fromKey, toKey = "icmp_type", "icmp_code" // as AWS reports ICMP entries

@@ -5,17 +5,6 @@ import (
 	"time"
 )
 
-func TestNormProto(t *testing.T) {
-	for in, want := range map[string]string{
-		"-1": "-1", "all": "-1", "ALL": "-1", "6": "tcp", "tcp": "tcp", "TCP": "tcp", "17": "udp", "udp": "udp",
-		"1": "icmp", "icmp": "icmp", "58": "icmpv6", "icmpv6": "icmpv6", "50": "50", " 6 ": "tcp",
-	} {
-		if got := normProto(in); got != want {
-			t.Errorf("normProto(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // sgInline is an inline rule block of aws_security_group.
 func sgInline(proto string, from, to int, cidrs, v6 []string, groups []string, self bool) map[string]any {
 	if cidrs == nil {

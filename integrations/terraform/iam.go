@@ -93,8 +93,8 @@ func mapIAMUsers(m *mapper) {
 				admin.add(false, false)
 				continue
 			}
-			sts, ok := parsePolicy(doc)
-			admin.add(ok && allowsFullAdmin(sts), ok)
+			pol, ok := policyOf(doc)
+			admin.add(ok && pol.AllowsFullAdmin(), ok)
 		}
 		setIf(attrs, "inline_policies", uniq(names), namesOK)
 		setIf(attrs, "admin_access", admin.admin, admin.known())
@@ -148,8 +148,8 @@ func (m *mapper) managedPolicyAdmin(att *instance, arn string, arnOK bool) (admi
 	if !ok {
 		return false, false
 	}
-	sts, ok := parsePolicy(doc)
-	return ok && allowsFullAdmin(sts), ok
+	pol, ok := policyOf(doc)
+	return ok && pol.AllowsFullAdmin(), ok
 }
 
 func mfaAssigned(ix *index, user string) bool {
@@ -198,8 +198,8 @@ func mapIAMPolicies(m *mapper) {
 		n, ok := p.attrs.integer("attachment_count") // provider 5.x and later
 		setIf(attrs, "attachment_count", n, ok)
 		if doc, ok := p.attrs.str("policy"); ok {
-			if sts, ok := parsePolicy(doc); ok {
-				attrs["allows_full_admin"] = allowsFullAdmin(sts)
+			if pol, ok := policyOf(doc); ok {
+				attrs["allows_full_admin"] = pol.AllowsFullAdmin()
 			} else {
 				m.warnf("%s: the policy is not a valid policy document; allows_full_admin is unknown", p.addr)
 			}

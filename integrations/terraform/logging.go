@@ -146,8 +146,8 @@ func mapKMSKeys(m *mapper) {
 			docOK = false
 		}
 		if docOK && strings.TrimSpace(doc) != "" {
-			if sts, ok := parsePolicy(doc); ok {
-				attrs["policy_public"] = policyPublic(sts, kmsRestrictingKeys)
+			if pol, ok := policyOf(doc); ok {
+				attrs["policy_public"] = pol.KeyPublic()
 			} else {
 				m.warnf("%s: the key policy is not a valid policy document; policy_public is unknown", k.addr)
 			}

@@ -246,13 +246,13 @@ func (m *mapper) bucketPolicy(b *instance, s *bucketSettings, attrs map[string]a
 		return
 	}
 	attrs["has_policy"] = true
-	sts, ok := parsePolicy(doc)
+	pol, ok := policyOf(doc)
 	if !ok {
 		m.warnf("%s: the bucket policy is not a valid policy document; policy_public and policy_denies_insecure_transport are unknown", b.addr)
 		return
 	}
-	attrs["policy_public"] = policyPublic(sts, s3RestrictingKeys)
-	attrs["policy_denies_insecure_transport"] = deniesInsecureTransport(sts)
+	attrs["policy_public"] = pol.BucketPublic()
+	attrs["policy_denies_insecure_transport"] = pol.DeniesInsecureTransport()
 }
 
 func bucketEncryption(b *instance, s *bucketSettings, attrs map[string]any) {

@@ -3,6 +3,8 @@ package terraform
 import (
 	"slices"
 	"strings"
+
+	"github.com/comply-bot/comply/checks"
 )
 
 // Security groups: inline rules and the separate rule resources, flattened
@@ -164,7 +166,7 @@ func (m *mapper) inlineRules(g *instance, dir string, acc *sgRules) {
 	}
 	for _, r := range rules {
 		p, pok := r.str("protocol")
-		proto := normProto(p)
+		proto := checks.NormalizeProtocol(p)
 		from, to, portOK := ports(r, proto, "from_port", "to_port")
 		v4, ok4 := r.strs("cidr_blocks")
 		v6, ok6 := r.strs("ipv6_cidr_blocks")
@@ -185,7 +187,7 @@ func (m *mapper) inlineRules(g *instance, dir string, acc *sgRules) {
 // legacyRule reads aws_security_group_rule.
 func (m *mapper) legacyRule(g, r *instance, acc *sgRules) {
 	p, pok := r.attrs.str("protocol")
-	proto := normProto(p)
+	proto := checks.NormalizeProtocol(p)
 	from, to, portOK := ports(r.attrs, proto, "from_port", "to_port")
 	v4, ok4 := r.attrs.strs("cidr_blocks")
 	v6, ok6 := r.attrs.strs("ipv6_cidr_blocks")
@@ -215,7 +217,7 @@ func (m *mapper) legacyRule(g, r *instance, acc *sgRules) {
 // source per rule.
 func (m *mapper) vpcRule(r *instance, acc *sgRules) {
 	p, pok := r.attrs.str("ip_protocol")
-	proto := normProto(p)
+	proto := checks.NormalizeProtocol(p)
 	from, to, portOK := ports(r.attrs, proto, "from_port", "to_port")
 	v4, ok4 := r.attrs.str("cidr_ipv4")
 	v6, ok6 := r.attrs.str("cidr_ipv6")

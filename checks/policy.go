@@ -1,4 +1,4 @@
-package aws
+package checks
 
 import (
 	"bytes"
@@ -8,8 +8,11 @@ import (
 	"strings"
 )
 
-// policyDoc is an IAM policy document (identity, bucket or key policy).
-type policyDoc struct {
+// Policy is an IAM policy document (identity, bucket or key policy). Live
+// collectors and Terraform read policies through it, so the attributes it
+// derives (policy_public, policy_denies_insecure_transport, admin_access,
+// allows_full_admin) mean the same whatever the source.
+type Policy struct {
 	Statement statements `json:"Statement"`
 }
 
@@ -126,12 +129,12 @@ func (p *principal) everyone() bool {
 	return p != nil && (p.wildcard || p.aws.has("*"))
 }
 
-// parsePolicy decodes a policy document. IAM returns documents URL-encoded
+// ParsePolicy decodes a policy document. IAM returns documents URL-encoded
 // (RFC 3986); S3 and KMS return plain JSON.
-func parsePolicy(doc string) (*policyDoc, error) {
+func ParsePolicy(doc string) (*Policy, error) {
 	s := strings.TrimSpace(doc)
 	if s == "" {
-		return &policyDoc{}, nil
+		return &Policy{}, nil
 	}
 	if !strings.HasPrefix(s, "{") {
 		u, err := url.PathUnescape(s)
@@ -140,7 +143,7 @@ func parsePolicy(doc string) (*policyDoc, error) {
 		}
 		s = strings.TrimSpace(u)
 	}
-	var p policyDoc
+	var p Policy
 	if err := json.Unmarshal([]byte(s), &p); err != nil {
 		return nil, fmt.Errorf("parse policy document: %w", err)
 	}
@@ -150,10 +153,10 @@ func parsePolicy(doc string) (*policyDoc, error) {
 func isAllow(s statement) bool { return strings.EqualFold(s.Effect, "Allow") }
 func isDeny(s statement) bool  { return strings.EqualFold(s.Effect, "Deny") }
 
-// allowsFullAdmin: some Allow statement grants Action "*" on Resource "*"
+// AllowsFullAdmin: some Allow statement grants Action "*" on Resource "*"
 // (each as a string or within a list). Conditions are not weighed: an admin
 // grant behind a condition is still an admin grant to review.
-func (p *policyDoc) allowsFullAdmin() bool {
+func (p *Policy) AllowsFullAdmin() bool {
 	for _, s := range p.Statement {
 		if isAllow(s) && s.Action.has("*") && s.Resource.has("*") {
 			return true
@@ -162,22 +165,24 @@ func (p *policyDoc) allowsFullAdmin() bool {
 	return false
 }
 
-// restrictingKeys are condition keys that tie a wildcard principal to known
-// callers or networks (compared lower-case: condition keys are
-// case-insensitive).
-var restrictingKeys = map[string]bool{
-	"aws:sourceip": true, "aws:sourcevpc": true, "aws:sourcevpce": true,
-	"aws:sourceaccount": true, "aws:sourcearn": true, "aws:principalorgid": true,
-	"aws:principalaccount": true,
+// restrictingKey reports whether a condition key (lower-case: keys are
+// case-insensitive) ties a wildcard principal to known callers or networks;
+// kms adds the key-policy key that pins callers to an account.
+func restrictingKey(k string, kms bool) bool {
+	switch k {
+	case "aws:sourceip", "aws:sourcevpc", "aws:sourcevpce", "aws:sourceaccount", "aws:sourcearn",
+		"aws:principalorgid", "aws:principalaccount":
+		return true
+	case "kms:calleraccount":
+		return kms
+	}
+	return false
 }
-
-// kmsRestrictingKeys add the key-policy keys that pin callers to an account.
-var kmsRestrictingKeys = map[string]bool{"kms:calleraccount": true}
 
 // restricted reports whether a statement's condition limits who it applies to:
 // a positive operator (not Not*, not ...IfExists, not Null) on a restricting
 // key with a value that is not itself a wildcard.
-func (s statement) restricted(extra map[string]bool) bool {
+func (s statement) restricted(kms bool) bool {
 	for op, keys := range s.Condition {
 		lop := strings.ToLower(op)
 		if strings.Contains(lop, "not") || strings.HasSuffix(lop, "ifexists") || lop == "null" {
@@ -185,7 +190,7 @@ func (s statement) restricted(extra map[string]bool) bool {
 		}
 		for k, vals := range keys {
 			lk := strings.ToLower(k)
-			if !restrictingKeys[lk] && !extra[lk] {
+			if !restrictingKey(lk, kms) {
 				continue
 			}
 			if len(vals) > 0 && !vals.has("*") {
@@ -198,27 +203,27 @@ func (s statement) restricted(extra map[string]bool) bool {
 
 // publicAllow: some Allow statement applies to every principal (a wildcard
 // Principal, or any NotPrincipal) without a restricting condition.
-func (p *policyDoc) publicAllow(extra map[string]bool) bool {
+func (p *Policy) publicAllow(kms bool) bool {
 	for _, s := range p.Statement {
 		if !isAllow(s) {
 			continue
 		}
-		if (s.Principal.everyone() || s.NotPrincipal != nil) && !s.restricted(extra) {
+		if (s.Principal.everyone() || s.NotPrincipal != nil) && !s.restricted(kms) {
 			return true
 		}
 	}
 	return false
 }
 
-// bucketPolicyPublic is policy_public of aws.s3.bucket.
-func (p *policyDoc) bucketPolicyPublic() bool { return p.publicAllow(nil) }
+// BucketPublic is policy_public of aws.s3.bucket.
+func (p *Policy) BucketPublic() bool { return p.publicAllow(false) }
 
-// keyPolicyPublic is policy_public of aws.kms.key.
-func (p *policyDoc) keyPolicyPublic() bool { return p.publicAllow(kmsRestrictingKeys) }
+// KeyPublic is policy_public of aws.kms.key.
+func (p *Policy) KeyPublic() bool { return p.publicAllow(true) }
 
-// deniesInsecureTransport: a Deny for every principal on s3:* (or *) when
+// DeniesInsecureTransport: a Deny for every principal on s3:* (or *) when
 // aws:SecureTransport is false.
-func (p *policyDoc) deniesInsecureTransport() bool {
+func (p *Policy) DeniesInsecureTransport() bool {
 	for _, s := range p.Statement {
 		if !isDeny(s) || !s.Principal.everyone() {
 			continue
@@ -239,4 +244,22 @@ func (p *policyDoc) deniesInsecureTransport() bool {
 		}
 	}
 	return false
+}
+
+// NormalizeProtocol spells an IP protocol as the schema does: tcp, udp, icmp,
+// icmpv6 by name, -1 for all, any other number as itself.
+func NormalizeProtocol(p string) string {
+	switch strings.ToLower(strings.TrimSpace(p)) {
+	case "6", "tcp":
+		return "tcp"
+	case "17", "udp":
+		return "udp"
+	case "1", "icmp":
+		return "icmp"
+	case "58", "icmpv6":
+		return "icmpv6"
+	case "-1", "all", "":
+		return "-1"
+	}
+	return strings.ToLower(strings.TrimSpace(p))
 }
