@@ -35,6 +35,9 @@ type Options struct {
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *slog.Logger
+	// OnScan, if set, is called after each scan's collection and evaluation
+	// with its report (nil if err) and duration: metrics and evidence.
+	OnScan func(ctx context.Context, rep *checks.ScanReport, d time.Duration, err error)
 }
 
 // CollectorsFunc makes the collectors for a scan of scope: the configured

@@ -117,10 +117,14 @@ func (b *Bot) runScan(ctx context.Context, scope ScanScope, rules []*checks.Rule
 	for i, c := range cols {
 		cols[i] = scopedCollector{Collector: c, scope: scope}
 	}
+	t0 := time.Now()
 	scanner := &Scanner{Engine: checks.NewEngine(rules), Catalog: b.opts.Catalog, Log: b.log, Now: b.now}
 	rep, err := scanner.Run(ctx, cols, ScanOptions{OnCollected: func(res []checks.Resource) {
 		stage(fmt.Sprintf("Evaluating %d rules on %d resources…", len(rules), len(res)))
 	}})
+	if b.opts.OnScan != nil {
+		b.opts.OnScan(ctx, rep, time.Since(t0), err)
+	}
 	if err != nil {
 		return scanSummary{}, err
 	}

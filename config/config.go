@@ -50,9 +50,9 @@ func (ps Problems) Is(target error) bool { return target == ErrInvalid }
 // topLevelKeys are the sections CONTRACT.md names, in order; the ones this
 // version does not read yet are refused with a clear message rather than
 // silently ignored.
-var topLevelKeys = []string{"sources", "rules", "schedules", "routes", "receivers", "remediation", "slack", "jira", "trello", "store"}
+var topLevelKeys = []string{"sources", "rules", "schedules", "routes", "receivers", "remediation", "slack", "jira", "trello", "store", "evidence"}
 
-var supportedKeys = []string{"sources", "rules", "slack", "store"}
+var supportedKeys = []string{"sources", "rules", "slack", "store", "routes", "receivers", "schedules", "evidence"}
 
 // Load reads and validates a config file.
 func Load(path string, getenv func(string) string) (*Config, error) {

@@ -58,7 +58,7 @@ func TestParseProblems(t *testing.T) {
 	}{
 		{"typo key", "sources:\n  - name: a\n    type: aws\n    regoins: [us-east-1]\n", `c.yaml:4: unknown field "regoins"`},
 		{"unknown section", "sourcse: []\n", `c.yaml:1: unknown key "sourcse"`},
-		{"unsupported section", "routes: {}\n", `c.yaml:1: section "routes" is not supported`},
+		{"unsupported section", "remediation: {}\n", `c.yaml:1: section "remediation" is not supported`},
 		{"unset var", "sources:\n  - type: aws\n    endpoint: ${NOPE}\n", `c.yaml:3: environment variable NOPE is not set`},
 		{"bad type", "sources:\n  - name: a\n    type: gcp\n", `c.yaml:3: source "a": unknown type "gcp"`},
 		{"bad region", "sources:\n  - type: aws\n    regions: [us-east-1, mars-1]\n", `c.yaml:3: source "aws": "mars-1" is not an AWS region name`},

@@ -8,6 +8,8 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+
+	"github.com/comply-bot/comply/bot/route"
 )
 
 // rawConfig is the file as written.
@@ -16,6 +18,12 @@ type rawConfig struct {
 	Rules   rawRules    `yaml:"rules"`
 	Slack   *rawSlack   `yaml:"slack"`
 	Store   *rawStore   `yaml:"store"`
+	// routes, receivers and schedules: see routes.go, receivers.go,
+	// schedules.go.
+	Routes    *rawRoute     `yaml:"routes"`
+	Receivers []rawReceiver `yaml:"receivers"`
+	Schedules []rawSchedule `yaml:"schedules"`
+	Evidence  *rawEvidence  `yaml:"evidence"`
 
 	file *ast.File
 }
@@ -52,6 +60,13 @@ type Config struct {
 	// Slack and Store hold defaults when their sections are absent.
 	Slack Slack
 	Store Store
+	// Receivers, Routes and Schedules configure delivery and scheduled
+	// scans; Routes is nil when the routes section is absent.
+	Receivers []Receiver
+	Routes    *route.Tree
+	Schedules []Schedule
+	// Evidence is empty (no Dir) when its section is absent.
+	Evidence Evidence
 }
 
 // Source types.
@@ -217,6 +232,8 @@ func (raw *rawConfig) finish(name string, probs Problems) (*Config, error) {
 	cfg.Rules.Disable = raw.Rules.Disable
 	cfg.Slack = raw.slack(add)
 	cfg.Store = raw.store(add)
+	raw.routing(add, cfg)
+	cfg.Evidence = raw.evidence(add, resolve)
 	if len(probs) > 0 {
 		return nil, probs
 	}

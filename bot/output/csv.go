@@ -35,6 +35,9 @@ func writeCSV(w io.Writer, rep *checks.ScanReport) error {
 	return cw.Error()
 }
 
+// CSVSafe is csvSafe for other CSV writers (the compliance report's).
+func CSVSafe(s string) string { return csvSafe(s) }
+
 // csvSafe defuses spreadsheet formula injection: a resource name such as
 // =HYPERLINK(...) must stay text when an auditor opens the file.
 func csvSafe(s string) string {

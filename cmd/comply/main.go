@@ -65,7 +65,10 @@ Usage:
   comply rules lint [PATH...]    compile rule files; file:line: rule-id: message per error
   comply rules test [PATH...]    run rule test fixtures
   comply rules types [--markdown] resource types and their attributes
+  comply report --framework NAME per-control compliance report (see comply report --help)
   comply serve [flags]           run the Slack bot (see comply serve --help)
+  comply routes test|show       where findings would be delivered (see comply routes --help)
+  comply evidence verify|export check or bundle the evidence chain (see comply evidence help)
   comply version                 version, commit and build date
 
 Exit codes: 0 ok, 1 failing findings, 2 usage or input error, 3 scan incomplete.
@@ -102,8 +105,14 @@ func dispatch(ctx context.Context, e *env, args []string) error {
 		return cmdScan(ctx, e, args[1:])
 	case "rules":
 		return cmdRules(ctx, e, args[1:])
+	case "report":
+		return cmdReport(ctx, e, args[1:])
+	case "routes":
+		return cmdRoutes(e, args[1:])
 	case "serve":
 		return cmdServe(ctx, e, args[1:])
+	case "evidence":
+		return cmdEvidence(ctx, e, args[1:])
 	case "version", "--version":
 		return cmdVersion(e, args[1:])
 	case "help", "-h", "-help", "--help":

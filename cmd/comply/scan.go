@@ -70,54 +70,14 @@ func cmdScan(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(e.stderr, f.verbose)
-	cfg, err := loadConfig(e, f.config)
+	sr, err := f.runScan(ctx, e)
 	if err != nil {
 		return err
 	}
-	cat := checks.DefaultCatalog()
-	rs, err := f.rf.load(cat, cfg)
-	if err != nil {
-		if printRuleErrors(e, err) {
-			return &exitError{exitUsage, errSilent}
-		}
-		return err
-	}
-	if f.exportInv == "" {
-		f.attrs = aws.AttributesFor(rs.rules)
-	}
-	collectors, artifact, err := f.collectors(ctx, e, cfg, cat, log)
-	if err != nil {
-		return err
-	}
-
-	scanner := &bot.Scanner{Engine: checks.NewEngine(rs.rules), Catalog: cat, Log: log}
-	var exportErr error
-	opts := bot.ScanOptions{}
-	if f.exportInv != "" {
-		opts.OnCollected = func(res []checks.Resource) {
-			exportErr = writeFileAtomic(f.exportInv, func(w io.Writer) error { return inventory.Write(w, res) })
-		}
-	}
-	rep, err := scanner.Run(ctx, collectors, opts)
-	if err != nil {
-		if errors.Is(err, checks.ErrInvalidInput) {
-			return &exitError{exitUsage, err}
-		}
-		if ctx.Err() != nil {
-			return &exitError{exitIncomplete, fmt.Errorf("scan interrupted: %w", ctx.Err())}
-		}
-		return &exitError{exitIncomplete, err}
-	}
-	if exportErr != nil {
-		return &exitError{exitUsage, fmt.Errorf("--export-inventory: %w", exportErr)}
-	}
-	if f.verbose {
-		printVerbose(e.stderr, rep)
-	}
+	rep := sr.rep
 
 	v, _, _ := buildInfo()
-	outOpts := output.Options{Version: v, ArtifactURI: artifact, Rules: rs.rules}
+	outOpts := output.Options{Version: v, ArtifactURI: sr.artifact, Rules: sr.rules}
 	if f.out == "" {
 		outOpts.Color = format == output.FormatTable && e.stdoutTTY && e.getenv("NO_COLOR") == ""
 		if err := output.Write(e.stdout, format, rep, outOpts); err != nil {
@@ -134,6 +94,65 @@ func cmdScan(ctx context.Context, e *env, args []string) error {
 		return &exitError{exitFindings, errSilent}
 	}
 	return nil
+}
+
+// scanResult is a finished scan with what its output needs.
+type scanResult struct {
+	rep      *checks.ScanReport
+	rules    []*checks.Rule
+	artifact string
+}
+
+// runScan loads config and rules, collects from the sources and evaluates:
+// the part of a scan that comply scan and comply report share. Errors carry
+// scan's exit codes (2 bad input, 3 interrupted or failed).
+func (f *scanFlags) runScan(ctx context.Context, e *env) (*scanResult, error) {
+	log := newLogger(e.stderr, f.verbose)
+	cfg, err := loadConfig(e, f.config)
+	if err != nil {
+		return nil, err
+	}
+	cat := checks.DefaultCatalog()
+	rs, err := f.rf.load(cat, cfg)
+	if err != nil {
+		if printRuleErrors(e, err) {
+			return nil, &exitError{exitUsage, errSilent}
+		}
+		return nil, err
+	}
+	if f.exportInv == "" {
+		f.attrs = aws.AttributesFor(rs.rules)
+	}
+	collectors, artifact, err := f.collectors(ctx, e, cfg, cat, log)
+	if err != nil {
+		return nil, err
+	}
+
+	scanner := &bot.Scanner{Engine: checks.NewEngine(rs.rules), Catalog: cat, Log: log}
+	var exportErr error
+	opts := bot.ScanOptions{}
+	if f.exportInv != "" {
+		opts.OnCollected = func(res []checks.Resource) {
+			exportErr = writeFileAtomic(f.exportInv, func(w io.Writer) error { return inventory.Write(w, res) })
+		}
+	}
+	rep, err := scanner.Run(ctx, collectors, opts)
+	if err != nil {
+		if errors.Is(err, checks.ErrInvalidInput) {
+			return nil, &exitError{exitUsage, err}
+		}
+		if ctx.Err() != nil {
+			return nil, &exitError{exitIncomplete, fmt.Errorf("scan interrupted: %w", ctx.Err())}
+		}
+		return nil, &exitError{exitIncomplete, err}
+	}
+	if exportErr != nil {
+		return nil, &exitError{exitUsage, fmt.Errorf("--export-inventory: %w", exportErr)}
+	}
+	if f.verbose {
+		printVerbose(e.stderr, rep)
+	}
+	return &scanResult{rep: rep, rules: rs.rules, artifact: artifact}, nil
 }
 
 // outputFormat picks --format, else the --output file's extension, else table

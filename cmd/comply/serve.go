@@ -13,10 +13,12 @@ import (
 	"time"
 
 	"github.com/comply-bot/comply/bot"
+	"github.com/comply-bot/comply/bot/metrics"
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/config"
 	"github.com/comply-bot/comply/integrations/slack"
 	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/evidence"
 )
 
 const serveUsage = `Usage: comply serve [flags]
@@ -233,10 +235,18 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 	if authz.Open() {
 		log.Warn("no roles configured (slack.roles): everyone may use the view commands; nobody may scan, acknowledge or snooze")
 	}
+	mets := metrics.New()
+	var ev *evidence.Dir
+	if cfg.Evidence.Dir != "" {
+		if ev, err = evidence.OpenDir(cfg.Evidence.Dir, nil); err != nil {
+			return err
+		}
+	}
 	b, err := bot.New(bot.Options{
 		Channel: cfg.Slack.Channel, Store: st, Chat: bot.NewSlackChat(client), Authz: authz,
 		Rules: plan.rules, Catalog: plan.cat, Collectors: serveCollectors(e, cfg, plan.cat, log),
 		Workers: cfg.Slack.Workers, Queue: cfg.Slack.Queue, MaxFindingMessages: cfg.Slack.MaxFindingMessages, Log: log,
+		OnScan: scanObserver(mets, ev, log),
 	})
 	if err != nil {
 		return err
@@ -248,6 +258,7 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", health.Healthz)
 	mux.HandleFunc("GET /readyz", health.Readyz)
+	mux.Handle("GET /metrics", mets.Handler())
 	runCtx, stopRun := context.WithCancel(ctx)
 	defer stopRun()
 	socketErr := make(chan error, 1)
@@ -262,7 +273,7 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 		if err != nil {
 			return err
 		}
-		mux.Handle("/slack/", slack.NewHTTPHandler(v, b, log))
+		mux.Handle("/slack/", mets.InstrumentSlack(slack.NewHTTPHandler(v, b, log)))
 	}
 
 	ln, err := net.Listen("tcp", s.listen)

@@ -1,0 +1,289 @@
+package evidence_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/comply-bot/comply/checks"
+	"github.com/comply-bot/comply/store/evidence"
+)
+
+// stepClock advances three hours per call, from day0.
+func stepClock(day0 time.Time) func() time.Time {
+	var mu sync.Mutex
+	t := day0
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t = t.Add(3 * time.Hour)
+		return t
+	}
+}
+
+var day0 = time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+
+// fill writes n records alternating scan and audit; with a 3 h step from
+// 08:00 they spread over day files of 5, 8, 8, ... records.
+func fill(t *testing.T, dir string, n int) {
+	t.Helper()
+	d, err := evidence.OpenDir(dir, stepClock(day0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range n {
+		if i%2 == 0 {
+			sc := float64(50 + i)
+			rep := &checks.ScanReport{Scan: checks.ScanInfo{ID: fmt.Sprintf("scan-%d", i), Complete: true},
+				Score: checks.Score{Overall: &sc, Frameworks: map[string]float64{"HIPAA": sc}},
+				Findings: []checks.Finding{{RuleID: "r", ResourceName: "<b>&x", Severity: checks.SeverityHigh,
+					Frameworks: map[string][]string{"HIPAA": {"164.312"}}}}}
+			if _, err := d.RecordScan(ctx, rep); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := d.RecordAudit(ctx, checks.AuditEntry{Actor: "U1", Action: "scan.finished"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// lines returns every record line as (file, line text), in order.
+func lines(t *testing.T, dir string) (names []string, all [][]string) {
+	t.Helper()
+	ms, _ := filepath.Glob(filepath.Join(dir, "*.jsonl"))
+	for _, m := range ms {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, m)
+		all = append(all, strings.Split(strings.TrimSuffix(string(b), "\n"), "\n"))
+	}
+	return names, all
+}
+
+func write(t *testing.T, names []string, all [][]string) {
+	t.Helper()
+	for i, n := range names {
+		if err := os.WriteFile(n, []byte(strings.Join(all[i], "\n")+"\n"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestVerifyIntact(t *testing.T) {
+	dir := t.TempDir()
+	fill(t, dir, 10)
+	s, err := evidence.Verify(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Records != 10 || s.Scans != 5 || s.Audits != 5 || s.HeadSeq != 10 || s.Files < 2 {
+		t.Errorf("summary %+v: want 10 records (5 scans, 5 audits) over several files", s)
+	}
+}
+
+func TestVerifyDetectsTampering(t *testing.T) {
+	tests := []struct {
+		name    string
+		tamper  func(all [][]string) [][]string
+		wantSeq uint64
+		reason  string
+	}{
+		{"edited payload", func(a [][]string) [][]string {
+			a[0][1] = strings.Replace(a[0][1], `"U1"`, `"U2"`, 1)
+			return a
+		}, 2, "edited"},
+		{"edited and rehashed", func(a [][]string) [][]string {
+			// A forger who recomputes the edited record's hash is caught by
+			// the next record's prev_hash.
+			a[0][1] = rehash(t, strings.Replace(a[0][1], `"U1"`, `"U2"`, 1))
+			return a
+		}, 3, "prev_hash"},
+		{"deleted", func(a [][]string) [][]string {
+			a[0] = append(a[0][:1], a[0][2:]...)
+			return a
+		}, 3, "want 2"},
+		{"reordered", func(a [][]string) [][]string {
+			a[0][1], a[0][2] = a[0][2], a[0][1]
+			return a
+		}, 3, "want 2"},
+		{"inserted copy", func(a [][]string) [][]string {
+			a[1] = append([]string{a[0][0]}, a[1]...)
+			return a
+		}, 1, "want 6"},
+		{"truncated line", func(a [][]string) [][]string {
+			a[1][0] = a[1][0][:20]
+			return a
+		}, 0, "not a record"},
+		{"deleted whole file", func(a [][]string) [][]string {
+			a[1] = nil
+			return a
+		}, 0, "want"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fill(t, dir, 16)
+			names, all := lines(t, dir)
+			if len(names) < 3 || len(all[0]) < 4 {
+				t.Fatalf("fixture: files %d, first has %d lines", len(names), len(all[0]))
+			}
+			all = tt.tamper(all)
+			if all[1] == nil {
+				os.Remove(names[1])
+				names, all = append(names[:1], names[2:]...), append(all[:1], all[2:]...)
+			}
+			write(t, names, all)
+			_, err := evidence.Verify(context.Background(), dir)
+			b, ok := evidence.IsBroken(err)
+			if !ok {
+				t.Fatalf("Verify = %v, want a broken chain", err)
+			}
+			if tt.wantSeq != 0 && b.Seq != tt.wantSeq {
+				t.Errorf("broken at seq %d, want %d (%v)", b.Seq, tt.wantSeq, b)
+			}
+			if !strings.Contains(b.Reason, tt.reason) {
+				t.Errorf("reason %q, want it to mention %q", b.Reason, tt.reason)
+			}
+			if b.File == "" || b.Line == 0 {
+				t.Errorf("no position: %+v", b)
+			}
+		})
+	}
+}
+
+// rehash recomputes a stored line's hash, as a forger would.
+func rehash(t *testing.T, line string) string {
+	t.Helper()
+	var w struct {
+		Seq      uint64          `json:"seq"`
+		Time     string          `json:"time"`
+		Kind     string          `json:"kind"`
+		PrevHash string          `json:"prev_hash"`
+		Hash     string          `json:"hash"`
+		Payload  json.RawMessage `json:"payload"`
+	}
+	if err := json.Unmarshal([]byte(line), &w); err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256([]byte(fmt.Sprintf("comply-evidence-v1\n%d\n%s\n%s\n%s\n%s", w.Seq, w.Time, w.Kind, w.PrevHash, w.Payload)))
+	return strings.Replace(line, w.Hash, hex.EncodeToString(h[:]), 1)
+}
+
+func TestConcurrentAppends(t *testing.T) {
+	dir := t.TempDir()
+	// Two writers on one directory stand for two processes: they share
+	// only the lock file and the chain on disk.
+	a, _ := evidence.OpenDir(dir, nil)
+	b, _ := evidence.OpenDir(dir, nil)
+	var wg sync.WaitGroup
+	for i := range 40 {
+		d := a
+		if i%2 == 1 {
+			d = b
+		}
+		wg.Go(func() {
+			if _, err := d.RecordAudit(context.Background(), checks.AuditEntry{Action: "x", Actor: fmt.Sprint(i)}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	s, err := evidence.Verify(context.Background(), dir)
+	if err != nil || s.Records != 40 {
+		t.Fatalf("after concurrent appends: %+v, %v", s, err)
+	}
+}
+
+func TestAppendRejects(t *testing.T) {
+	d, _ := evidence.OpenDir(t.TempDir(), nil)
+	for _, c := range []struct {
+		kind    evidence.Kind
+		payload string
+	}{{"other", "{}"}, {evidence.KindScan, "{not json"}} {
+		if _, err := d.Append(context.Background(), c.kind, []byte(c.payload)); err == nil {
+			t.Errorf("Append(%q, %q): no error", c.kind, c.payload)
+		}
+	}
+}
+
+func TestExport(t *testing.T) {
+	dir := t.TempDir()
+	fill(t, dir, 12) // 5 records on 2026-03-01, 7 on 2026-03-02
+	from := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	sum, err := evidence.Export(context.Background(), dir, evidence.ExportOptions{
+		Framework: "HIPAA", From: from, To: from.AddDate(0, 0, 1)}, &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Records at 02:00 .. 20:00 on 03-02: seq 6..12 -> 7 records.
+	if sum.Scans+sum.Audits != 7 {
+		t.Errorf("exported %+v, want 7 records", sum)
+	}
+	files := untar(t, &buf)
+	var m evidence.Manifest
+	if err := json.Unmarshal(files["manifest.json"], &m); err != nil {
+		t.Fatal(err)
+	}
+	if !m.Chain.Intact || m.Chain.HeadSeq != 12 || len(m.Records) != 7 || m.Records[0].Seq != 6 {
+		t.Errorf("manifest chain %+v, %d records from seq %d", m.Chain, len(m.Records), m.Records[0].Seq)
+	}
+	for _, f := range m.Files {
+		h := sha256.Sum256(files[f.Name])
+		if hex.EncodeToString(h[:]) != f.SHA256 {
+			t.Errorf("%s: sha256 does not match the manifest", f.Name)
+		}
+	}
+	for _, r := range m.Records {
+		if r.Kind == evidence.KindScan && (r.FrameworkScore == nil || r.FrameworkFindings == nil || *r.FrameworkFindings != 1) {
+			t.Errorf("scan %d: framework score/findings missing: %+v", r.Seq, r)
+		}
+	}
+	if !bytes.Contains(files["README.md"], []byte("comply evidence verify")) || len(files["records.jsonl"]) == 0 {
+		t.Error("README or records.jsonl missing")
+	}
+
+	// A tampered chain is not exported.
+	names, all := lines(t, dir)
+	all[0][0] = strings.Replace(all[0][0], "scan-0", "scan-X", 1)
+	write(t, names, all)
+	if _, err := evidence.Export(context.Background(), dir, evidence.ExportOptions{From: from, To: from.AddDate(0, 0, 1)}, io.Discard); err == nil {
+		t.Error("export of a broken chain succeeded")
+	}
+}
+
+func untar(t *testing.T, r io.Reader) map[string][]byte {
+	t.Helper()
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	out := map[string][]byte{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(tr)
+		out[h.Name] = b
+	}
+}
