@@ -2,27 +2,100 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/comply-bot/comply/bot/metrics"
 	"github.com/comply-bot/comply/checks"
+	"github.com/comply-bot/comply/store"
 	"github.com/comply-bot/comply/store/evidence"
 )
 
 // scanObserver records each scan of comply serve in the metrics and, when an
-// evidence directory is configured (ev != nil), as an evidence record.
-func scanObserver(m *metrics.Metrics, ev *evidence.Dir, log *slog.Logger) func(context.Context, *checks.ScanReport, time.Duration, error) {
+// evidence directory is configured (ev != nil), as an evidence record,
+// followed by the audit entries written since the last export.
+func scanObserver(m *metrics.Metrics, ev *evidence.Dir, st auditSource, log *slog.Logger) func(context.Context, *checks.ScanReport, time.Duration, error) {
 	return func(ctx context.Context, rep *checks.ScanReport, d time.Duration, err error) {
 		m.ObserveScan(rep, d, err != nil)
-		if ev == nil || rep == nil {
+		if ev == nil {
 			return
 		}
-		r, werr := ev.RecordScan(context.WithoutCancel(ctx), rep)
-		if werr != nil {
-			log.Error("scan evidence not recorded", "scan", rep.Scan.ID, "error", werr)
-			return
+		ctx = context.WithoutCancel(ctx)
+		if rep != nil {
+			r, werr := ev.RecordScan(ctx, rep)
+			if werr != nil {
+				log.Error("scan evidence not recorded", "scan", rep.Scan.ID, "error", werr)
+			} else {
+				m.EvidenceRecorded(r.Time)
+			}
 		}
-		m.EvidenceRecorded(r.Time)
+		n, aerr := exportAudit(ctx, st, ev)
+		if aerr != nil {
+			log.Error("audit evidence not recorded", "exported", n, "error", aerr)
+		} else if n > 0 {
+			log.Info("audit entries recorded as evidence", "entries", n)
+		}
+	}
+}
+
+// auditSource is what the audit export needs of the store.
+type auditSource interface {
+	store.Audit
+	store.Locks
+}
+
+// auditCursorFile keeps, beside the evidence records, the id of the last
+// audit entry recorded, so each entry is exported once.
+const auditCursorFile = "audit.cursor"
+
+// exportAudit appends the audit entries written since the last export to the
+// evidence chain. One replica exports at a time (a store lock); a replica
+// that finds the lock held leaves the work to the holder.
+func exportAudit(ctx context.Context, st auditSource, ev *evidence.Dir) (int, error) {
+	lease, err := st.AcquireLock(ctx, "evidence-audit-export", 5*time.Minute)
+	if errors.Is(err, store.ErrLocked) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("lock audit export: %w", err)
+	}
+	defer func() { _ = st.ReleaseLock(context.WithoutCancel(ctx), lease) }()
+	cursorPath := filepath.Join(ev.Path(), auditCursorFile)
+	cursor := ""
+	if b, err := os.ReadFile(cursorPath); err == nil {
+		cursor = strings.TrimSpace(string(b))
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return 0, fmt.Errorf("read %s: %w", cursorPath, err)
+	}
+	n := 0
+	for {
+		entries, err := st.ReadAudit(ctx, store.AuditQuery{After: cursor, Limit: 500})
+		if err != nil {
+			return n, fmt.Errorf("read audit log: %w", err)
+		}
+		if len(entries) == 0 {
+			return n, nil
+		}
+		for _, e := range entries {
+			if _, err := ev.RecordAudit(ctx, e); err != nil {
+				return n, fmt.Errorf("record audit entry %s: %w", e.ID, err)
+			}
+			cursor = e.ID
+			n++
+		}
+		// The cursor moves only after the records are written: a crash
+		// re-exports a batch rather than losing one.
+		if err := writeFileAtomic(cursorPath, func(w io.Writer) error {
+			_, err := io.WriteString(w, cursor+"\n")
+			return err
+		}); err != nil {
+			return n, fmt.Errorf("write %s: %w", cursorPath, err)
+		}
 	}
 }

@@ -109,7 +109,10 @@ func serve(ctx context.Context, e *env, args []string, hooks serveHooks) error {
 	if err := parseFlags(e, fs, serveUsage, args); err != nil {
 		return helpOK(err)
 	}
-	if fs.NArg() > 0 {
+	// `comply serve --check-config FILE` names the file without --config.
+	if fs.NArg() == 1 && *checkOnly && s.configPath == "" {
+		s.configPath = fs.Arg(0)
+	} else if fs.NArg() > 0 {
 		return usageErr("serve: unexpected argument %q", fs.Arg(0))
 	}
 	s.configPath = firstSet(s.configPath, e.getenv("COMPLY_CONFIG"))
@@ -123,8 +126,13 @@ func serve(ctx context.Context, e *env, args []string, hooks serveHooks) error {
 	if missing := s.missingSlack(); len(missing) > 0 && !*checkOnly {
 		return usageErr("serve: missing Slack settings: set %s", strings.Join(missing, " and "))
 	}
-	plan, problems := prepareServe(e, s)
+	plan, problems := prepareServe(e, s, !*checkOnly)
 	if *checkOnly {
+		// The file is what --check-config judges; the Slack variables of
+		// the machine it runs on are only reported.
+		if missing := s.missingSlack(); len(missing) > 0 {
+			fmt.Fprintln(e.stderr, "warning: serve will need "+strings.Join(missing, " and ")+" set")
+		}
 		for _, p := range problems {
 			fmt.Fprintln(e.stderr, oneLine(p))
 		}
@@ -151,9 +159,9 @@ func serve(ctx context.Context, e *env, args []string, hooks serveHooks) error {
 
 // prepareServe checks the environment and the config file and loads the
 // rules, returning every problem found, one line each.
-func prepareServe(e *env, s serveSettings) (*servePlan, []string) {
+func prepareServe(e *env, s serveSettings, requireSlack bool) (*servePlan, []string) {
 	var problems []string
-	if missing := s.missingSlack(); len(missing) > 0 {
+	if missing := s.missingSlack(); len(missing) > 0 && requireSlack {
 		problems = append(problems, "missing Slack settings: set "+strings.Join(missing, " and "))
 	}
 	if s.botToken.IsSet() && !strings.HasPrefix(s.botToken.Value(), "xoxb-") {
@@ -246,7 +254,7 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 		Channel: cfg.Slack.Channel, Store: st, Chat: bot.NewSlackChat(client), Authz: authz,
 		Rules: plan.rules, Catalog: plan.cat, Collectors: serveCollectors(e, cfg, plan.cat, log),
 		Workers: cfg.Slack.Workers, Queue: cfg.Slack.Queue, MaxFindingMessages: cfg.Slack.MaxFindingMessages, Log: log,
-		OnScan: scanObserver(mets, ev, log),
+		OnScan: scanObserver(mets, ev, st, log),
 	})
 	if err != nil {
 		return err

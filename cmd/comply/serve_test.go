@@ -146,11 +146,21 @@ func TestServeCheckConfig(t *testing.T) {
 	if code != exitUsage {
 		t.Errorf("bad config: exit %d", code)
 	}
-	for _, w := range []string{"missing Slack settings: set SLACK_BOT_TOKEN", "REDIS_URL:", `bad.yaml:4: slack.roles.operator: "alice"`,
-		`bad.yaml:6: store.reminders.high: "soon"`, "serve --check-config: 4 problems"} {
+	for _, w := range []string{"warning: serve will need SLACK_BOT_TOKEN", "REDIS_URL:", `bad.yaml:4: slack.roles.operator: "alice"`,
+		`bad.yaml:6: store.reminders.high: "soon"`, "serve --check-config: 3 problems"} {
 		if !strings.Contains(stderr, w) {
 			t.Errorf("bad config output lacks %q:\n%s", w, stderr)
 		}
+	}
+
+	// The file as an argument, and no Slack settings: the file is valid, so 0.
+	code, stdout, stderr = runServeCmd(t, nil, "serve", "--check-config", filepath.Join(dir, "good.yaml"))
+	if code != exitOK || !strings.Contains(stdout, "ok (1 sources") || !strings.Contains(stderr, "warning: serve will need SLACK_BOT_TOKEN") {
+		t.Errorf("file argument without Slack settings: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	code, _, _ = runServeCmd(t, nil, "serve", "--check-config", "../../examples/comply.yaml")
+	if code != exitOK {
+		t.Errorf("examples/comply.yaml does not validate: exit %d", code)
 	}
 
 	// Once the file is valid, the serve-specific checks run too.
