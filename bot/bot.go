@@ -184,7 +184,7 @@ func (b *Bot) handle(ctx context.Context, req request) {
 		b.refuse(ctx, req, cmd, "remediation disabled",
 			"Automated remediation is disabled in this installation. The finding's Remediation section says how to fix it by hand.")
 	case command.Report:
-		b.reply(ctx, req, checks.TextMessage("Reports are not available from Slack in this version of comply yet."))
+		b.report(ctx, req, cmd)
 	case command.Rules:
 		b.rules(ctx, req, cmd)
 	default:

@@ -19,6 +19,8 @@ type Chat interface {
 	// user sees.
 	Respond(ctx context.Context, responseURL string, m checks.Message) error
 	OpenSnoozeModal(ctx context.Context, triggerID string, m slack.SnoozeModal) error
+	// UploadFile shares a file in a channel and returns its id.
+	UploadFile(ctx context.Context, u slack.Upload) (string, error)
 }
 
 // NewSlackChat is the Chat of a Slack client.
@@ -46,6 +48,10 @@ func (s slackChat) Respond(ctx context.Context, responseURL string, m checks.Mes
 
 func (s slackChat) OpenSnoozeModal(ctx context.Context, triggerID string, m slack.SnoozeModal) error {
 	return s.c.OpenSnoozeModal(ctx, triggerID, m)
+}
+
+func (s slackChat) UploadFile(ctx context.Context, u slack.Upload) (string, error) {
+	return s.c.UploadFile(ctx, u)
 }
 
 // Store is the part of the state store the bot uses.

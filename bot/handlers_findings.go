@@ -49,6 +49,9 @@ func (b *Bot) status(ctx context.Context, req request) {
 			m.Fields = append(m.Fields, checks.TextField(fw, formatScore(&v)))
 		}
 		m.Context = append(m.Context, checks.Line{checks.TextSpan("Scan "), checks.ValueSpan(r.Scan.ID)})
+		if n, ok := b.scoreTrend(ctx); ok {
+			m.Notes = append(m.Notes, n)
+		}
 	}
 	counts := map[checks.Severity]int{}
 	var acked, snoozed int

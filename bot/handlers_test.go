@@ -215,7 +215,7 @@ func TestRulesHelpAndMistakes(t *testing.T) {
 		{"help snooze", []string{"Usage: /comply snooze"}, "/comply scan"},
 		{"frobnicate", []string{`unknown command "frobnicate"`, "/comply status"}, ""},
 		{"snooze abcdef", []string{"snooze needs an id, a duration and a reason", "Usage: /comply snooze"}, ""},
-		{"report soc2", []string{"not available"}, ""},
+		{"report", []string{"report needs a framework", "Usage: /comply report"}, ""}, // handlers_report_test.go covers reports
 	}
 	for _, tt := range tests {
 		t.Run(tt.text, func(t *testing.T) {
