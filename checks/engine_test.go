@@ -263,3 +263,16 @@ func TestUnknownOnlyWhereItMatters(t *testing.T) {
 		t.Errorf("unknown %+v", rep.Unknown)
 	}
 }
+
+func TestFindingFacts(t *testing.T) {
+	f := checks.Finding{Severity: checks.SeverityHigh, RuleID: "r", ResourceID: "id", ResourceName: "id", Account: "1",
+		Frameworks: map[string][]string{"SOC2": {"CC6.1", "CC6.6"}, "HIPAA": {"164.312(b)"}}}
+	var got []string
+	for _, x := range f.Facts() {
+		got = append(got, x.Label+"="+x.Value)
+	}
+	want := []string{"Severity=high", "Rule=r", "Resource=id", "Account=1", "Frameworks=HIPAA 164.312(b); SOC2 CC6.1, CC6.6"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("facts %v, want %v", got, want)
+	}
+}

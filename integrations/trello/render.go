@@ -2,7 +2,6 @@ package trello
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/comply-bot/comply/checks"
@@ -31,26 +30,9 @@ func resourceLabel(f checks.Finding) string {
 func cardDesc(f checks.Finding) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "**%s**\n\n", escape(f.Title))
-	row := func(k, v string) {
-		if v != "" {
-			fmt.Fprintf(&b, "- %s: %s\n", k, escape(v))
-		}
+	for _, fact := range f.Facts() {
+		fmt.Fprintf(&b, "- %s: %s\n", fact.Label, escape(fact.Value))
 	}
-	row("Severity", f.Severity.String())
-	row("Rule", f.RuleID)
-	row("Resource", f.ResourceID)
-	if f.ResourceName != "" && f.ResourceName != f.ResourceID {
-		row("Name", f.ResourceName)
-	}
-	row("Type", f.ResourceType)
-	row("Account", f.Account)
-	row("Region", f.Region)
-	fws := make([]string, 0, len(f.Frameworks))
-	for fw, ctrls := range f.Frameworks {
-		fws = append(fws, fw+" "+strings.Join(ctrls, ", "))
-	}
-	slices.Sort(fws)
-	row("Frameworks", strings.Join(fws, "; "))
 	if f.Message != "" {
 		fmt.Fprintf(&b, "\n%s\n", escape(f.Message))
 	}

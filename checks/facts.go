@@ -1,0 +1,40 @@
+package checks
+
+import (
+	"slices"
+	"strings"
+)
+
+// Fact is one labelled value describing a finding, for tickets and other
+// plain renderings. Values are user-controlled: renderers escape them.
+type Fact struct {
+	Label, Value string
+}
+
+// Facts lists a finding's severity, rule, resource, name (when it differs
+// from the id), type, account, region and frameworks, in that order, leaving
+// out empty values; ticket renderers (Jira, Trello) share it.
+func (f Finding) Facts() []Fact {
+	var out []Fact
+	add := func(label, v string) {
+		if v != "" {
+			out = append(out, Fact{label, v})
+		}
+	}
+	add("Severity", f.Severity.String())
+	add("Rule", f.RuleID)
+	add("Resource", f.ResourceID)
+	if f.ResourceName != f.ResourceID {
+		add("Name", f.ResourceName)
+	}
+	add("Type", f.ResourceType)
+	add("Account", f.Account)
+	add("Region", f.Region)
+	fws := make([]string, 0, len(f.Frameworks))
+	for fw, ctrls := range f.Frameworks {
+		fws = append(fws, fw+" "+strings.Join(ctrls, ", "))
+	}
+	slices.Sort(fws)
+	add("Frameworks", strings.Join(fws, "; "))
+	return out
+}
