@@ -9,6 +9,8 @@ import (
 	"github.com/expr-lang/expr/vm"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/comply-bot/comply/internal/yamlx"
 )
 
 // A fixture file (NAME_test.yaml) holds rule test cases:
@@ -70,15 +72,15 @@ func (c *Catalog) LoadFixtures(src RuleSource) (*FixtureFile, error) {
 	}
 	f, err := parser.ParseBytes(src.Data, 0)
 	if err != nil {
-		line, msg := yamlErrorPos(err)
+		line, msg := yamlx.ErrorPos(err)
 		return nil, fail(line, "invalid YAML: %s", msg)
 	}
 	var raw rawFixtureFile
 	if len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return nil, fail(0, "want one YAML document with a cases: list")
 	}
-	if err := decodeNode(f.Docs[0].Body, &raw); err != nil {
-		line, msg := yamlErrorPos(err)
+	if err := yamlx.Decode(f.Docs[0].Body, &raw); err != nil {
+		line, msg := yamlx.ErrorPos(err)
 		return nil, fail(line, "%s", msg)
 	}
 	out := &FixtureFile{Name: src.Name}
@@ -93,10 +95,10 @@ func (c *Catalog) LoadFixtures(src RuleSource) (*FixtureFile, error) {
 		return nil, fail(0, "no cases")
 	}
 	for i, n := range raw.Cases {
-		line := nodeLine(n)
+		line := yamlx.NodeLine(n)
 		var rc rawCase
-		if err := decodeNode(n, &rc); err != nil {
-			l, msg := yamlErrorPos(err)
+		if err := yamlx.Decode(n, &rc); err != nil {
+			l, msg := yamlx.ErrorPos(err)
 			return nil, fail(max(l, line), "%s", msg)
 		}
 		if rc.Name == "" {

@@ -8,9 +8,10 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/comply-bot/comply/internal/yamlx"
 )
 
 // ErrInvalidInput marks errors caused by the user's input (rule files,
@@ -43,13 +44,14 @@ func (e *RuleError) Error() string {
 		b.WriteString(e.RuleID + ": ")
 	}
 	b.WriteString(e.Msg)
-	return oneLine(b.String())
+	return EscapeBreaks(b.String())
 }
 
-// oneLine escapes line breaks and other control characters (as \n, \u2028):
+// EscapeBreaks escapes line breaks and other control characters (as \n, \u2028):
 // `rules lint` prints one error per line, and an id, expression or message
-// taken from the file must not spill onto more.
-func oneLine(s string) string {
+// taken from the file must not spill onto more. Inventory and Terraform
+// errors use it for the same reason.
+func EscapeBreaks(s string) string {
 	isBreak := func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 	if !strings.ContainsFunc(s, isBreak) {
 		return s
@@ -124,33 +126,33 @@ func (c *Catalog) loadFile(src RuleSource) ([]*Rule, RuleErrors) {
 	}
 	f, err := parser.ParseBytes(src.Data, 0)
 	if err != nil {
-		line, msg := yamlErrorPos(err)
+		line, msg := yamlx.ErrorPos(err)
 		return fail(line, "invalid YAML: %s", msg)
 	}
 	if len(f.Docs) != 1 || f.Docs[0].Body == nil {
 		return fail(0, "want one YAML document with a top-level rules: list")
 	}
-	top, ok := mappingValues(f.Docs[0].Body)
+	top, ok := yamlx.MappingValues(f.Docs[0].Body)
 	if !ok {
-		return fail(nodeLine(f.Docs[0].Body), "want a mapping with a top-level rules: list")
+		return fail(yamlx.NodeLine(f.Docs[0].Body), "want a mapping with a top-level rules: list")
 	}
 	var seq *ast.SequenceNode
 	for _, kv := range top {
 		key := kv.Key.String()
 		if key != "rules" {
-			return fail(nodeLine(kv.Key), "unknown top-level key %q (want rules)", key)
+			return fail(yamlx.NodeLine(kv.Key), "unknown top-level key %q (want rules)", key)
 		}
 		s, ok := kv.Value.(*ast.SequenceNode)
 		if !ok {
 			if _, isNull := kv.Value.(*ast.NullNode); isNull {
 				return nil, nil
 			}
-			return fail(nodeLine(kv.Value), "rules: want a list of rules")
+			return fail(yamlx.NodeLine(kv.Value), "rules: want a list of rules")
 		}
 		seq = s
 	}
 	if seq == nil {
-		return fail(nodeLine(f.Docs[0].Body), "no rules: key")
+		return fail(yamlx.NodeLine(f.Docs[0].Body), "no rules: key")
 	}
 	var (
 		rules []*Rule
@@ -168,10 +170,10 @@ func (c *Catalog) loadFile(src RuleSource) ([]*Rule, RuleErrors) {
 }
 
 func (c *Catalog) loadRule(file string, n ast.Node) (*Rule, *RuleError) {
-	line := nodeLine(n)
+	line := yamlx.NodeLine(n)
 	var raw rawRule
-	if err := decodeNode(n, &raw); err != nil {
-		l, msg := yamlErrorPos(err)
+	if err := yamlx.Decode(n, &raw); err != nil {
+		l, msg := yamlx.ErrorPos(err)
 		if l == 0 {
 			l = line
 		}
@@ -249,43 +251,20 @@ func (c *Catalog) loadRule(file string, n ast.Node) (*Rule, *RuleError) {
 	return r, nil
 }
 
-// yamlErrorPos extracts the line and a one-line message from a go-yaml error.
-func yamlErrorPos(err error) (int, string) {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		line := 0
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			line = tk.Position.Line
-		}
-		return line, firstLine(ye.GetMessage())
-	}
-	return 0, firstLine(err.Error())
-}
-
-func nodeLine(n ast.Node) int {
-	if n == nil {
-		return 0
-	}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
-		return tk.Position.Line
-	}
-	return 0
-}
-
 // fieldLine is the line of key in a rule's mapping, so errors point at the
 // offending field rather than the rule's start.
 func fieldLine(n ast.Node, key string) int {
-	kvs, _ := mappingValues(n)
+	kvs, _ := yamlx.MappingValues(n)
 	for _, kv := range kvs {
 		if kv.Key.String() == key {
-			return nodeLine(kv.Key)
+			return yamlx.NodeLine(kv.Key)
 		}
 	}
 	return 0
 }
 
 func ruleIDOf(n ast.Node) string {
-	kvs, _ := mappingValues(n)
+	kvs, _ := yamlx.MappingValues(n)
 	for _, kv := range kvs {
 		if kv.Key.String() == "id" {
 			if s, ok := kv.Value.(*ast.StringNode); ok {
@@ -296,33 +275,5 @@ func ruleIDOf(n ast.Node) string {
 	return ""
 }
 
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = strings.TrimSpace(s[:i])
-	}
-	return s
-}
-
-// mappingValues returns a mapping's key/value pairs; go-yaml represents a
-// one-key mapping as a bare MappingValueNode.
-func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
-	switch m := n.(type) {
-	case *ast.MappingNode:
-		return m.Values, true
-	case *ast.MappingValueNode:
-		return []*ast.MappingValueNode{m}, true
-	}
-	return nil, false
-}
-
-// decodeNode decodes strictly and turns a panic inside go-yaml (seen with
-// malformed tags under fuzzing) into an error, so no input crashes comply.
-func decodeNode(n ast.Node, v any) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("cannot decode this YAML (at line %d)", nodeLine(n))
-		}
-	}()
-	return yaml.NodeToValue(n, v, yaml.Strict())
-}
+// firstLine keeps the first line of a (library) message.
+func firstLine(s string) string { return yamlx.FirstLine(s) }

@@ -12,9 +12,10 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
+
+	"github.com/comply-bot/comply/internal/yamlx"
 )
 
 // ErrInvalid marks configuration errors (exit code 2).
@@ -78,7 +79,7 @@ func Parse(name string, data []byte, getenv func(string) string) (*Config, error
 	}
 	f, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		line, msg := yamlErr(err)
+		line, msg := yamlx.ErrorPos(err)
 		add(line, "invalid YAML: %s", msg)
 		return nil, probs
 	}
@@ -91,9 +92,9 @@ func Parse(name string, data []byte, getenv func(string) string) (*Config, error
 		return nil, probs
 	}
 	body := f.Docs[0].Body
-	kvs, ok := mappingValues(body)
+	kvs, ok := yamlx.MappingValues(body)
 	if !ok {
-		add(nodeLine(body), "want a mapping of sections (%s)", strings.Join(topLevelKeys, ", "))
+		add(yamlx.NodeLine(body), "want a mapping of sections (%s)", strings.Join(topLevelKeys, ", "))
 		return nil, probs
 	}
 	for _, kv := range kvs {
@@ -101,9 +102,9 @@ func Parse(name string, data []byte, getenv func(string) string) (*Config, error
 		switch {
 		case slices.Contains(supportedKeys, k):
 		case slices.Contains(topLevelKeys, k):
-			add(nodeLine(kv.Key), "section %q is not supported by this version of comply yet", k)
+			add(yamlx.NodeLine(kv.Key), "section %q is not supported by this version of comply yet", k)
 		default:
-			add(nodeLine(kv.Key), "unknown key %q (want one of %s)", k, strings.Join(topLevelKeys, ", "))
+			add(yamlx.NodeLine(kv.Key), "unknown key %q (want one of %s)", k, strings.Join(topLevelKeys, ", "))
 		}
 	}
 	ex := &expander{getenv: getenv}
@@ -114,53 +115,13 @@ func Parse(name string, data []byte, getenv func(string) string) (*Config, error
 	if len(probs) > 0 {
 		return nil, probs
 	}
-	if err := decodeNode(body, &raw); err != nil {
-		line, msg := yamlErr(err)
+	if err := yamlx.Decode(body, &raw); err != nil {
+		line, msg := yamlx.ErrorPos(err)
 		add(line, "%s", msg)
 		return nil, probs
 	}
 	raw.file = f
 	return defaults(&raw).finish(name, nil)
-}
-
-func yamlErr(err error) (int, string) {
-	var ye yaml.Error
-	if errors.As(err, &ye) {
-		line := 0
-		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
-			line = tk.Position.Line
-		}
-		return line, firstLine(ye.GetMessage())
-	}
-	return 0, firstLine(err.Error())
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return strings.TrimSpace(s[:i])
-	}
-	return s
-}
-
-func nodeLine(n ast.Node) int {
-	if n == nil {
-		return 0
-	}
-	if tk := n.GetToken(); tk != nil && tk.Position != nil {
-		return tk.Position.Line
-	}
-	return 0
-}
-
-func mappingValues(n ast.Node) ([]*ast.MappingValueNode, bool) {
-	switch m := n.(type) {
-	case *ast.MappingNode:
-		return m.Values, true
-	case *ast.MappingValueNode:
-		return []*ast.MappingValueNode{m}, true
-	}
-	return nil, false
 }
 
 // varPattern matches ${NAME} and ${NAME:-default}; $${ is a literal ${.
@@ -189,19 +150,8 @@ func (e *expander) Visit(n ast.Node) ast.Visitor {
 		if sub[2] != "" {
 			return sub[3]
 		}
-		e.problems = append(e.problems, Problem{Line: nodeLine(s), Msg: fmt.Sprintf("environment variable %s is not set (use ${%s:-default} for a default)", sub[1], sub[1])})
+		e.problems = append(e.problems, Problem{Line: yamlx.NodeLine(s), Msg: fmt.Sprintf("environment variable %s is not set (use ${%s:-default} for a default)", sub[1], sub[1])})
 		return ""
 	})
 	return e
-}
-
-// decodeNode decodes strictly and turns a panic inside go-yaml (seen with
-// malformed tags under fuzzing) into an error, so no input crashes comply.
-func decodeNode(n ast.Node, v any) (err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("cannot decode this YAML (at line %d)", nodeLine(n))
-		}
-	}()
-	return yaml.NodeToValue(n, v, yaml.Strict())
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
 
+	"github.com/comply-bot/comply/internal/yamlx"
+
 	"github.com/comply-bot/comply/bot/route"
 )
 
@@ -253,5 +255,5 @@ func (raw *rawConfig) line(path string) int {
 	if err != nil {
 		return 0
 	}
-	return nodeLine(n)
+	return yamlx.NodeLine(n)
 }

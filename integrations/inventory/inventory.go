@@ -11,9 +11,6 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
-	"unicode"
 
 	"github.com/comply-bot/comply/checks"
 )
@@ -36,7 +33,7 @@ func (s *Source) Collect(ctx context.Context) (*checks.Collection, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("read inventory %s: %w: %w", oneLine(s.Path), checks.ErrInvalidInput, err)
+		return nil, fmt.Errorf("read inventory %s: %w: %w", checks.EscapeBreaks(s.Path), checks.ErrInvalidInput, err)
 	}
 	res, warnings, err := Parse(s.Path, data, s.Catalog)
 	if err != nil {
@@ -183,7 +180,7 @@ func parseList(name string, data []byte, dec *json.Decoder, cat *checks.Catalog)
 		}
 		seen[key] = i
 		for _, x := range w {
-			warnings = append(warnings, oneLine(fmt.Sprintf("%s:%d: %s", name, line, x)))
+			warnings = append(warnings, checks.EscapeBreaks(fmt.Sprintf("%s:%d: %s", name, line, x)))
 		}
 		out = append(out, r)
 	}
@@ -272,28 +269,8 @@ func nextTokenOffset(data []byte, dec *json.Decoder) int64 {
 // resource ids may hold line breaks, which would forge extra output lines),
 // wrapping checks.ErrInvalidInput.
 func inputErr(name string, line int, format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %w: %s", oneLine(name), line, checks.ErrInvalidInput, oneLine(fmt.Sprintf(format, args...)))
+	return fmt.Errorf("%s:%d: %w: %s", checks.EscapeBreaks(name), line, checks.ErrInvalidInput, checks.EscapeBreaks(fmt.Sprintf(format, args...)))
 }
-
-// oneLine escapes control characters and Unicode line separators as Go
-// escapes (\n, \u2028).
-func oneLine(s string) string {
-	if !strings.ContainsFunc(s, isBreak) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isBreak(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func isBreak(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
 
 func leadingSpace(b []byte) []byte {
 	i := 0

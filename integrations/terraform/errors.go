@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/comply-bot/comply/checks"
 )
@@ -17,26 +15,7 @@ import (
 
 // inputErr is an error in the file at a line, wrapping checks.ErrInvalidInput.
 func inputErr(name string, line int, format string, args ...any) error {
-	return fmt.Errorf("%s:%d: %w: %s", oneLine(name), line, checks.ErrInvalidInput, oneLine(fmt.Sprintf(format, args...)))
-}
-
-// oneLine escapes control characters and Unicode line separators: file
-// names and values from the input must not forge extra output lines.
-func oneLine(s string) string {
-	isBreak := func(r rune) bool { return unicode.IsControl(r) || r == '\u2028' || r == '\u2029' }
-	if !strings.ContainsFunc(s, isBreak) {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if isBreak(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return fmt.Errorf("%s:%d: %w: %s", checks.EscapeBreaks(name), line, checks.ErrInvalidInput, checks.EscapeBreaks(fmt.Sprintf(format, args...)))
 }
 
 func jsonKind(v any) string {

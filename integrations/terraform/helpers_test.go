@@ -131,7 +131,7 @@ func checkInputErr(t testing.TB, name string, err error) {
 	if strings.ContainsAny(msg, "\n\r\u2028\u2029") {
 		t.Errorf("error is not one line: %q", msg)
 	}
-	if !strings.HasPrefix(msg, oneLine(name)+":") || !errLineRE.MatchString(msg) {
+	if !strings.HasPrefix(msg, checks.EscapeBreaks(name)+":") || !errLineRE.MatchString(msg) {
 		t.Errorf("error does not start with %s:LINE: %q", name, msg)
 	}
 }

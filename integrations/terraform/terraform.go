@@ -39,7 +39,7 @@ func (s *Source) Collect(ctx context.Context) (*checks.Collection, error) {
 		if errors.As(err, &pe) {
 			err = pe.Err
 		}
-		return nil, fmt.Errorf("read terraform %s: %w: %w", oneLine(s.Path), checks.ErrInvalidInput, err)
+		return nil, fmt.Errorf("read terraform %s: %w: %w", checks.EscapeBreaks(s.Path), checks.ErrInvalidInput, err)
 	}
 	res, warnings, err := Parse(s.Path, data, s.Catalog)
 	if err != nil {
@@ -72,7 +72,7 @@ func Parse(name string, data []byte, cat *checks.Catalog) ([]checks.Resource, []
 	mapLogging(m)
 
 	var warnings []string
-	add := func(s string) { warnings = append(warnings, oneLine(name+": "+s)) }
+	add := func(s string) { warnings = append(warnings, checks.EscapeBreaks(name+": "+s)) }
 	for _, w := range ix.unresolvedWarnings() {
 		add(w)
 	}
