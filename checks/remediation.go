@@ -75,3 +75,48 @@ func (r *RemediationRequest) StatusAt(now time.Time) RemediationStatus {
 func (r *RemediationRequest) Active(now time.Time) bool {
 	return (r.Status == RemediationRequested || r.Status == RemediationApproved) && now.Before(r.ExpiresAt)
 }
+
+// RemediationTarget is what an automated fix acts on: one finding's
+// resource, the rule's action and its parameters.
+type RemediationTarget struct {
+	Action string `json:"action"`
+	// Params are the rule's remediation.params (e.g. the ports a
+	// security-group rule checks), as written in the rule file.
+	Params       map[string]any `json:"params,omitempty"`
+	RuleID       string         `json:"rule_id"`
+	Fingerprint  string         `json:"fingerprint"`
+	ResourceID   string         `json:"resource_id"`
+	ResourceType string         `json:"resource_type"`
+	ResourceName string         `json:"resource_name,omitempty"`
+	Account      string         `json:"account"`
+	Region       string         `json:"region"`
+}
+
+// PlannedCall is one API call a fix would make, exactly.
+type PlannedCall struct {
+	// API is service:Operation, e.g. s3:PutPublicAccessBlock.
+	API    string         `json:"api"`
+	Params map[string]any `json:"params,omitempty"`
+}
+
+// AttributeChange is an attribute's value read live before the change and
+// the value the change sets.
+type AttributeChange struct {
+	Attribute string `json:"attribute"`
+	Before    any    `json:"before"`
+	After     any    `json:"after"`
+}
+
+// RemediationPlan is a fix's dry run, read live: the calls it would make and
+// what they change. A plan with no calls means the resource already complies
+// (NoOpReason says why).
+type RemediationPlan struct {
+	Target     RemediationTarget `json:"target"`
+	Calls      []PlannedCall     `json:"calls"`
+	Changes    []AttributeChange `json:"changes"`
+	NoOpReason string            `json:"noop_reason,omitempty"`
+	PlannedAt  time.Time         `json:"planned_at"`
+}
+
+// NoOp reports whether the plan changes nothing.
+func (p *RemediationPlan) NoOp() bool { return len(p.Calls) == 0 }

@@ -31,6 +31,9 @@ type Rule struct {
 type Remediation struct {
 	Text   string `json:"text"`
 	Action string `json:"action,omitempty"`
+	// Params tune the action (e.g. ports, an age limit); the action
+	// documents which it reads.
+	Params map[string]any `json:"params,omitempty"`
 }
 
 // Position is where a rule was defined.
