@@ -46,6 +46,8 @@ func Required(n command.Name) Role {
 		return RoleOperator
 	case command.Help:
 		return RoleNone
+	case command.Approve, command.Reject:
+		return RoleNone // the remediation policy's approvers decide (remediate_approve.go)
 	}
 	return RoleViewer
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/comply-bot/comply/bot/command"
+	"github.com/comply-bot/comply/bot/route"
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/integrations/slack"
 )
@@ -25,6 +26,10 @@ type Options struct {
 	Catalog *checks.Catalog
 	// Collectors makes the collectors for a scan's scope.
 	Collectors CollectorsFunc
+	// SourceCollectors makes a scheduled scan's collectors (scheduled.go).
+	SourceCollectors SourceCollectorsFunc
+	// Calendar holds the compliance calendar's tasks (calendar.go).
+	Calendar []CalendarTask
 	// Workers and Queue size the worker pool (defaults 4 and 64).
 	Workers, Queue int
 	// MaxFindingMessages bounds the finding messages one scan posts; the
@@ -38,6 +43,20 @@ type Options struct {
 	// OnScan, if set, is called after each scan's collection and evaluation
 	// with its report (nil if err) and duration: metrics and evidence.
 	OnScan func(ctx context.Context, rep *checks.ScanReport, d time.Duration, err error)
+	// Remediation enables approval-gated fixes made by Remediator; nil (the
+	// default) disables them: /comply fix is refused and no resource changes.
+	Remediation *RemediationPolicy
+	Remediator  Remediator
+	// Delivery (deliver.go): Routes picks each finding's receivers by name
+	// from Receivers; nil Routes sends everything to Channel.
+	Routes    *route.Tree
+	Receivers []Receiver
+	// OnDelivery, if set, is called after each delivery attempt (metrics).
+	OnDelivery func(receiver string, err error)
+	// DeliveryTimeout bounds one receiver's share of a delivery round;
+	// RetryBackoff (doubling per failed attempt, up to MaxRetryBackoff)
+	// spaces retries of a failed delivery. Defaults: 2m, 1m, 6h.
+	DeliveryTimeout, RetryBackoff, MaxRetryBackoff time.Duration
 }
 
 // CollectorsFunc makes the collectors for a scan of scope: the configured
@@ -53,6 +72,7 @@ type Bot struct {
 	now   func() time.Time
 	pool  *Pool
 	forms *Pool // opening forms must beat a 3 s trigger: never behind scans
+	dl    *delivery
 }
 
 var _ slack.Handler = (*Bot)(nil)
@@ -79,6 +99,8 @@ func New(opts Options) (*Bot, error) {
 		return nil, errors.New("bot: no authorizer")
 	case opts.Channel == "":
 		return nil, errors.New("bot: no channel for findings")
+	case opts.Remediation != nil && opts.Remediator == nil:
+		return nil, errors.New("bot: remediation enabled without a remediator")
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -98,13 +120,21 @@ func New(opts Options) (*Bot, error) {
 	if opts.Catalog == nil {
 		opts.Catalog = checks.DefaultCatalog()
 	}
-	return &Bot{
+	dl, err := newDelivery(&opts)
+	if err != nil {
+		return nil, err
+	}
+	b := &Bot{
 		opts:  opts,
 		log:   opts.Log,
 		now:   opts.Now,
 		pool:  NewPool(opts.Workers, opts.Queue, opts.Log),
 		forms: NewPool(2, 32, opts.Log),
-	}, nil
+		dl:    dl,
+	}
+	// Announcements show what a click would show: Fix…, or the pending fix.
+	dl.findingView = func(ctx context.Context, f checks.Finding) checks.FindingView { return b.pendingView(ctx, f, false) }
+	return b, nil
 }
 
 // Shutdown stops taking requests and waits for running and queued work
@@ -137,6 +167,10 @@ func (b *Bot) HandleInteraction(_ context.Context, in slack.Interaction) error {
 		return b.forms.Submit(func(ctx context.Context) { b.openSnoozeForm(ctx, in) })
 	case in.Type == slack.InteractionViewSubmission && in.Snooze != nil:
 		return b.submitSnoozeForm(in)
+	case in.Type == slack.InteractionBlockActions && in.Button == slack.ButtonRejectModal:
+		return b.forms.Submit(func(ctx context.Context) { b.openRejectForm(ctx, in) })
+	case in.Type == slack.InteractionViewSubmission && in.Reject != nil:
+		return b.submitRejectForm(in)
 	}
 	b.log.Debug("interaction ignored", "type", in.Type, "button", in.Button)
 	return nil
@@ -180,13 +214,14 @@ func (b *Bot) handle(ctx context.Context, req request) {
 		b.show(ctx, req, cmd)
 	case command.Ack, command.Snooze, command.Unsnooze:
 		b.triage(ctx, req, cmd)
-	case command.Fix:
-		b.refuse(ctx, req, cmd, "remediation disabled",
-			"Automated remediation is disabled in this installation. The finding's Remediation section says how to fix it by hand.")
+	case command.Fix, command.Approve, command.Reject:
+		b.remediation(ctx, req, cmd)
 	case command.Report:
 		b.report(ctx, req, cmd)
 	case command.Rules:
 		b.rules(ctx, req, cmd)
+	case command.Done:
+		b.calendarDone(ctx, req, cmd)
 	default:
 		b.help(ctx, req, cmd)
 	}

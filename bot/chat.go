@@ -14,11 +14,15 @@ import (
 type Chat interface {
 	PostMessage(ctx context.Context, channel string, m checks.Message) (slack.MessageRef, error)
 	UpdateMessage(ctx context.Context, ref slack.MessageRef, m checks.Message) error
+	// PostReply posts m in the thread of the message at parent; broadcast
+	// also shows it in the channel.
+	PostReply(ctx context.Context, parent slack.MessageRef, m checks.Message, broadcast bool) (slack.MessageRef, error)
 	PostEphemeral(ctx context.Context, channel, user string, m checks.Message) error
 	// Respond answers through a response URL, as a new message only the
 	// user sees.
 	Respond(ctx context.Context, responseURL string, m checks.Message) error
 	OpenSnoozeModal(ctx context.Context, triggerID string, m slack.SnoozeModal) error
+	OpenRejectModal(ctx context.Context, triggerID string, m slack.RejectModal) error
 	// UploadFile shares a file in a channel and returns its id.
 	UploadFile(ctx context.Context, u slack.Upload) (string, error)
 }
@@ -38,6 +42,10 @@ func (s slackChat) UpdateMessage(ctx context.Context, ref slack.MessageRef, m ch
 	return s.c.UpdateMessage(ctx, ref, m)
 }
 
+func (s slackChat) PostReply(ctx context.Context, parent slack.MessageRef, m checks.Message, broadcast bool) (slack.MessageRef, error) {
+	return s.c.PostReply(ctx, parent, m, broadcast)
+}
+
 func (s slackChat) PostEphemeral(ctx context.Context, channel, user string, m checks.Message) error {
 	return s.c.PostEphemeral(ctx, channel, user, m)
 }
@@ -50,6 +58,10 @@ func (s slackChat) OpenSnoozeModal(ctx context.Context, triggerID string, m slac
 	return s.c.OpenSnoozeModal(ctx, triggerID, m)
 }
 
+func (s slackChat) OpenRejectModal(ctx context.Context, triggerID string, m slack.RejectModal) error {
+	return s.c.OpenRejectModal(ctx, triggerID, m)
+}
+
 func (s slackChat) UploadFile(ctx context.Context, u slack.Upload) (string, error) {
 	return s.c.UploadFile(ctx, u)
 }
@@ -58,9 +70,11 @@ func (s slackChat) UploadFile(ctx context.Context, u slack.Upload) (string, erro
 type Store interface {
 	store.Findings
 	store.Triage
+	store.Remediations
 	store.Audit
 	store.Locks
 	store.History
+	store.Deliveries
 }
 
 var _ Store = store.Store(nil)

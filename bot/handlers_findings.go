@@ -137,7 +137,8 @@ func (b *Bot) show(ctx context.Context, req request, cmd command.Command) {
 	if !ok {
 		return
 	}
-	b.reply(ctx, req, checks.FindingMessage(findingOf(&st), &st, b.now(), checks.FindingView{Detail: true}))
+	f := findingOf(&st)
+	b.reply(ctx, req, checks.FindingMessage(f, &st, b.now(), b.pendingView(ctx, f, true)))
 }
 
 // lookup finds the finding an id names — a whole fingerprint (open or

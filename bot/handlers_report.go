@@ -80,6 +80,8 @@ func (b *Bot) report(ctx context.Context, req request, cmd command.Command) {
 		failed("build", err, "The report could not be built: "+oneLine(err.Error()))
 		return
 	}
+	r.Calendar = b.calendarReport(ctx)
+	r.AddTrend(b.reportHistory(ctx, r))
 	var buf bytes.Buffer
 	if err := report.Write(&buf, format, r); err != nil {
 		failed("render", err, "The report could not be written: "+oneLine(err.Error()))

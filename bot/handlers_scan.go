@@ -97,20 +97,21 @@ type scanSummary struct {
 	message checks.Message
 }
 
-func (s scanSummary) details(scope ScanScope) map[string]string {
+func (s scanSummary) details(scope fmt.Stringer) map[string]string {
 	itoa := strconv.Itoa
 	return map[string]string{
 		"scan": s.report.Scan.ID, "scope": scope.String(), "complete": strconv.FormatBool(s.report.Scan.Complete),
 		"findings": itoa(len(s.report.Findings)), "new": itoa(s.rec.New), "reopened": itoa(s.rec.Reopened),
 		"resolved": itoa(s.rec.Resolved), "posted": itoa(s.ann.posted), "updated": itoa(s.ann.updated),
-		"digested": itoa(s.ann.digested), "undelivered": itoa(s.ann.failed),
+		"digested": itoa(s.ann.digested), "reminded": itoa(s.ann.reminded), "undelivered": itoa(s.ann.failed),
+		"waiting": itoa(s.ann.waiting),
 	}
 }
 
 // runScan collects, evaluates, reconciles and announces; stage reports
 // progress.
-func (b *Bot) runScan(ctx context.Context, scope ScanScope, rules []*checks.Rule, stage func(string)) (scanSummary, error) {
-	cols, err := b.opts.Collectors(ctx, scope)
+func (b *Bot) runScan(ctx context.Context, scope scanBounds, rules []*checks.Rule, stage func(string)) (scanSummary, error) {
+	cols, err := scope.collectors(ctx, &b.opts)
 	if err != nil {
 		return scanSummary{}, fmt.Errorf("prepare sources: %w", err)
 	}
@@ -141,19 +142,18 @@ func (b *Bot) runScan(ctx context.Context, scope ScanScope, rules []*checks.Rule
 		return scanSummary{}, fmt.Errorf("record findings: %w", err)
 	}
 	ann := b.announce(ctx, rec.Changes)
+	b.autoRemediate(ctx, rec.Changes) // only rules listed in remediation.auto
 	if err := b.opts.Store.RecordScan(ctx, store.NewScanRecord(rep, rec)); err != nil {
 		b.log.Error("scan history not recorded", "scan", rep.Scan.ID, "error", err)
 	}
 	m := checks.ScanSummaryMessage(rep, summaryTop)
-	if scope != (ScanScope{}) {
+	if !scope.everything() {
 		m.Fields = append([]checks.Field{checks.ValueField("Scope", scope.String())}, m.Fields...)
 	}
-	m.Context = append(m.Context, checks.Line{checks.TextSpan(fmt.Sprintf(
-		"Changes: %d new, %d reopened, %d resolved, %d still open.", rec.New, rec.Reopened, rec.Resolved, rec.StillOpen))})
-	if ann.failed > 0 {
-		m.Context = append(m.Context, checks.Line{checks.TextSpan(fmt.Sprintf(
-			"%d announcements could not be delivered; the next scan retries them.", ann.failed))})
-	}
+	m.Context = append(m.Context, checks.ScanChangesLines(checks.ScanChanges{
+		New: rec.New, Reopened: rec.Reopened, Resolved: rec.Resolved, StillOpen: rec.StillOpen,
+		Posted: ann.posted, Updated: ann.updated, Digested: ann.digested, Reminded: ann.reminded,
+		Failed: ann.failed, Waiting: ann.waiting})...)
 	return scanSummary{report: rep, rec: rec, ann: ann, message: m}, nil
 }
 

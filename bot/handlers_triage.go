@@ -67,7 +67,8 @@ func (b *Bot) refreshMessage(ctx context.Context, st checks.FindingState) {
 	if err != nil {
 		return // never posted on its own
 	}
-	m := checks.FindingMessage(findingOf(&st), &st, b.now(), checks.FindingView{})
+	f := findingOf(&st)
+	m := checks.FindingMessage(f, &st, b.now(), b.pendingView(ctx, f, false))
 	if err := b.opts.Chat.UpdateMessage(ctx, ref, m); err != nil {
 		b.log.Warn("finding message not updated", "fingerprint", st.Fingerprint, "error", err)
 	}

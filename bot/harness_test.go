@@ -32,13 +32,14 @@ const testRules = `rules:
     severity: medium
     assert: versioning_enabled
     message: "bucket {{ name }} is unversioned"
-    remediation: {text: Enable versioning.}
+    remediation: {text: Enable versioning., action: aws.s3.enable-versioning}
     frameworks: {SOC2: [A1.2]}
   - id: t-encryption
     title: Buckets encrypt
     resource: aws.s3.bucket
     severity: critical
     assert: encryption_enabled
+    remediation: {text: Encrypt., action: aws.s3.enable-default-encryption, params: {algorithm: AES256}}
     frameworks: {PCI: ["3.5.1"]}
   - id: t-volume
     title: Volumes encrypt
@@ -126,6 +127,9 @@ type harnessOptions struct {
 	workers     int
 	queue       int
 	store       store.Store // default: in-memory
+	remediation *RemediationPolicy
+	remediator  Remediator
+	clock       *clock // default: now, advanced by hand
 }
 
 type clock struct {
@@ -150,7 +154,10 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 	if o.roles.Empty() && !o.noRoles {
 		o.roles = config.Roles{Viewer: []string{"*"}, Operator: []string{alice}}
 	}
-	clk := &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	clk := o.clock
+	if clk == nil {
+		clk = &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
+	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -174,6 +181,7 @@ func newHarness(t testing.TB, o harnessOptions) *harness {
 		Authz: NewAuthorizer(o.roles, client, nil, log), Rules: loadTestRules(t),
 		Collectors: func(context.Context, ScanScope) ([]Collector, error) { return []Collector{col}, nil },
 		Workers:    o.workers, Queue: o.queue, MaxFindingMessages: o.maxMessages, Now: clk.now, Log: log,
+		Remediation: o.remediation, Remediator: o.remediator,
 	})
 	if err != nil {
 		t.Fatal(err)

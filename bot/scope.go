@@ -83,11 +83,37 @@ func services(rules []*checks.Rule) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
+// scanBounds is what runScan needs of a scope: a ScanScope (/comply scan)
+// or a schedule's multi-valued scope (scheduled.go).
+type scanBounds interface {
+	// collectors makes the scan's collectors, before keep narrows them.
+	collectors(ctx context.Context, opts *Options) ([]Collector, error)
+	keep(r *checks.Resource) bool
+	keepError(e checks.ScanError) bool
+	// storeScope bounds which stored findings the scan may resolve.
+	storeScope() store.Scope
+	// everything is true for a scan of everything (no Scope field shown).
+	everything() bool
+	String() string
+}
+
+func (s ScanScope) collectors(ctx context.Context, opts *Options) ([]Collector, error) {
+	return opts.Collectors(ctx, s)
+}
+
+func (s ScanScope) everything() bool { return s == ScanScope{} }
+
+// keepError keeps the errors that concern the scope's region and account.
+func (s ScanScope) keepError(e checks.ScanError) bool {
+	return (s.Region == "" || e.Region == "" || e.Region == s.Region) &&
+		(s.Account == "" || e.Account == "" || e.Account == s.Account)
+}
+
 // scopedCollector drops what a source gathered outside the scope, and the
 // errors that concern only other regions or accounts.
 type scopedCollector struct {
 	Collector
-	scope ScanScope
+	scope scanBounds
 }
 
 func (c scopedCollector) Collect(ctx context.Context) (*checks.Collection, error) {
@@ -104,8 +130,7 @@ func (c scopedCollector) Collect(ctx context.Context) (*checks.Collection, error
 	}
 	out.Errors = nil
 	for _, e := range col.Errors {
-		if (c.scope.Region == "" || e.Region == "" || e.Region == c.scope.Region) &&
-			(c.scope.Account == "" || e.Account == "" || e.Account == c.scope.Account) {
+		if c.scope.keepError(e) {
 			out.Errors = append(out.Errors, e)
 		}
 	}

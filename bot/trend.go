@@ -9,12 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/comply-bot/comply/bot/report"
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/store"
 )
 
-// TrendWindow is how far back /comply status looks for the score trend.
-const TrendWindow = 30 * 24 * time.Hour
+// TrendWindow is how far back /comply status looks for the score trend:
+// the same 30 days as the reports' trend.
+const TrendWindow = report.TrendWindow
 
 // Direction is which way a score moved.
 type Direction string
@@ -135,4 +137,24 @@ func trendNote(trends []FrameworkTrend) (checks.Note, bool) {
 		lines = append(lines, t.String())
 	}
 	return checks.Note{Label: "Score trend, last 30 days", Text: strings.Join(lines, "\n")}, true
+}
+
+// reportHistory is the scan history behind a report's score trend (the
+// TrendWindow up to the report's scan). The trend is extra: a history that
+// cannot be read gives none.
+func (b *Bot) reportHistory(ctx context.Context, r *report.Report) []report.TrendScan {
+	to := r.Scan.FinishedAt
+	if to.IsZero() {
+		to = b.now()
+	}
+	recs, err := b.opts.Store.ScansBetween(ctx, to.Add(-report.TrendWindow), to)
+	if err != nil {
+		b.log.Warn("report trend: read the scan history", "error", err)
+		return nil
+	}
+	out := make([]report.TrendScan, 0, len(recs))
+	for _, rec := range recs {
+		out = append(out, report.TrendScan{ID: rec.Scan.ID, FinishedAt: rec.Scan.FinishedAt, Frameworks: rec.Score.Frameworks})
+	}
+	return out
 }

@@ -189,6 +189,12 @@ type FindingView struct {
 	CanFix bool
 	// Detail adds everything known: full resource id, tags, evidence, history.
 	Detail bool
+	// Tickets link the finding's tickets (Jira issue, Trello card).
+	Tickets []Link
+	// Pending is the finding's active remediation request, if any: the
+	// finding shows as remediation-pending, pointing at the request, in
+	// place of the Fix… button.
+	Pending *RemediationRequest
 }
 
 // Snooze durations offered as buttons.
@@ -204,6 +210,10 @@ func FindingMessage(f Finding, st *FindingState, now time.Time, v FindingView) M
 	lc := LifecycleOpen
 	if st != nil {
 		lc = st.Lifecycle(now)
+	}
+	triaged := lc
+	if v.Pending != nil && lc != LifecycleResolved {
+		lc = LifecycleRemediationPending
 	}
 	m := Message{
 		Kind:      MessageFinding,
@@ -246,15 +256,21 @@ func FindingMessage(f Finding, st *FindingState, now time.Time, v FindingView) M
 			m.Context = append(m.Context, Line{TextSpan("Defined in "), ValueSpan(fmt.Sprintf("%s:%d", f.Source.File, f.Source.Line))})
 		}
 	}
-	m.Actions = findingActions(f, lc, v)
+	if lc == LifecycleRemediationPending {
+		m.State = append(m.State, pendingLine(*v.Pending)...)
+	}
+	m.Actions = findingActions(f, triaged, v)
+	m.Links = append(m.Links, v.Tickets...)
 	return m
 }
 
+// findingActions are a finding's buttons; lc is its triaged lifecycle (a
+// pending fix leaves triage possible but offers no second Fix…).
 func findingActions(f Finding, lc Lifecycle, v FindingView) []Action {
 	fp := f.Fingerprint
 	var as []Action
 	switch lc {
-	case LifecycleResolved, LifecycleRemediationPending:
+	case LifecycleResolved:
 	default:
 		if lc != LifecycleAcknowledged {
 			as = append(as, Action{ID: "ack", Label: "Acknowledge", Command: "ack " + fp, Style: StylePrimary})
@@ -267,7 +283,7 @@ func findingActions(f Finding, lc Lifecycle, v FindingView) []Action {
 			}
 			as = append(as, Action{ID: "snooze-custom", Label: "Snooze…", Modal: ModalSnooze, Subject: fp})
 		}
-		if v.CanFix && f.RemediationAction != "" {
+		if v.CanFix && v.Pending == nil && f.RemediationAction != "" {
 			as = append(as, Action{ID: "fix", Label: "Fix…", Command: "fix " + fp, Style: StyleDanger,
 				Confirm: "Request the automated fix " + f.RemediationAction + "? It runs only after an approver approves it."})
 		}

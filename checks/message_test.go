@@ -39,6 +39,8 @@ func TestFindingMessageActionsByLifecycle(t *testing.T) {
 	snoozed := &FindingState{Fingerprint: fp, Status: LifecycleOpen, Snooze: &Snooze{By: "U123ABC", At: msgNow, Until: msgNow.Add(7 * 24 * time.Hour), Reason: "later"}}
 	expired := &FindingState{Fingerprint: fp, Status: LifecycleOpen, Snooze: &Snooze{By: "U123ABC", Until: msgNow.Add(-time.Hour)}}
 	resolved := &FindingState{Fingerprint: fp, Status: LifecycleResolved, ResolvedAt: msgNow}
+	pendingReq := RemediationRequest{ID: "rem-0123456789abcdef", Status: RemediationRequested, RequiredApprovals: 2,
+		Approvals: []Approval{{Approver: "U0CAROL01", At: msgNow}}}
 
 	tests := []struct {
 		name      string
@@ -59,6 +61,13 @@ func TestFindingMessageActionsByLifecycle(t *testing.T) {
 		{"snooze expired", expired, FindingView{}, LifecycleOpen,
 			[]string{"ack", "snooze-1d", "snooze-7d", "snooze-30d", "snooze-custom", "show"}, "Open · snooze ended 2025-03-10 11:00 UTC"},
 		{"resolved", resolved, FindingView{CanFix: true}, LifecycleResolved, []string{"show"}, "Resolved 2025-03-10 12:00 UTC"},
+		{"fix pending", open, FindingView{CanFix: true, Pending: &pendingReq}, LifecycleRemediationPending,
+			[]string{"ack", "snooze-1d", "snooze-7d", "snooze-30d", "snooze-custom", "show"},
+			"Open since 2025-03-10 11:00 UTC · remediation-pending: fix rem-0123456789abcdef (waiting for approval, 1 of 2)"},
+		{"fix pending, acknowledged", acked, FindingView{CanFix: true, Pending: &pendingReq}, LifecycleRemediationPending,
+			[]string{"snooze-1d", "snooze-7d", "snooze-30d", "snooze-custom", "show"},
+			"Acknowledged by @U123ABC 2025-03-10 12:00 UTC: known · remediation-pending: fix rem-0123456789abcdef (waiting for approval, 1 of 2)"},
+		{"resolved with a request left", resolved, FindingView{CanFix: true, Pending: &pendingReq}, LifecycleResolved, []string{"show"}, "Resolved 2025-03-10 12:00 UTC"},
 		{"detail has no show button", open, FindingView{Detail: true}, LifecycleOpen,
 			[]string{"ack", "snooze-1d", "snooze-7d", "snooze-30d", "snooze-custom"}, "Open since 2025-03-10 11:00 UTC"},
 	}

@@ -19,6 +19,19 @@ func loggingTypes() []ResourceType {
 			},
 		},
 		{
+			Name: "aws.cloudtrail.account", Regions: "global (one per account, also where no trail exists)",
+			IDDoc: "arn:aws:cloudtrail::ACCOUNT:trails",
+			Doc: "CloudTrail coverage of a whole account: every trail visible in the scanned regions (a multi-region " +
+				"or organization trail counts once, whichever region it lives in), so an account without any trail is a finding.",
+			Attrs: []Attr{
+				{Name: "trail_count", Kind: KindInt, Doc: "Trails visible in the scanned regions (0: CloudTrail records nothing beyond the 90-day event history)"},
+				{Name: "multi_region_trail_count", Kind: KindInt, Doc: "Of those, trails that log every region"},
+				{Name: "multi_region_logging_trails", Kind: KindStringList, Doc: "ARNs of multi-region trails that are currently logging"},
+				{Name: "has_multi_region_logging_trail", Kind: KindBool, Doc: "At least one multi-region trail is logging (CIS AWS 3.1)"},
+				{Name: "has_multi_region_management_trail", Kind: KindBool, Doc: "At least one multi-region trail is logging and records all read and write management events"},
+			},
+		},
+		{
 			Name: "aws.kms.key", Regions: "regional",
 			IDDoc: "key ARN", Doc: "A KMS key.",
 			Attrs: []Attr{

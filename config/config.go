@@ -51,9 +51,9 @@ func (ps Problems) Is(target error) bool { return target == ErrInvalid }
 // topLevelKeys are the sections CONTRACT.md names, in order; the ones this
 // version does not read yet are refused with a clear message rather than
 // silently ignored.
-var topLevelKeys = []string{"sources", "rules", "schedules", "routes", "receivers", "remediation", "slack", "jira", "trello", "store", "evidence"}
+var topLevelKeys = []string{"sources", "rules", "schedules", "routes", "receivers", "remediation", "slack", "jira", "trello", "store", "evidence", "calendar"}
 
-var supportedKeys = []string{"sources", "rules", "slack", "store", "routes", "receivers", "schedules", "evidence"}
+var supportedKeys = []string{"sources", "rules", "slack", "store", "routes", "receivers", "schedules", "evidence", "calendar", "remediation"}
 
 // Load reads and validates a config file.
 func Load(path string, getenv func(string) string) (*Config, error) {

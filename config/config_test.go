@@ -30,6 +30,25 @@ rules:
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
+// wantProblem parses src and checks it is refused as invalid with a
+// one-line problem containing want.
+func wantProblem(t *testing.T, src, want string) {
+	t.Helper()
+	_, err := Parse("c.yaml", []byte(src), env(nil))
+	var ps Problems
+	if !errors.As(err, &ps) || !errors.Is(err, ErrInvalid) {
+		t.Fatalf("want Problems, got %T %v", err, err)
+	}
+	if all := fmt.Sprint(ps); !strings.Contains(all, want) {
+		t.Errorf("problems %v\ndo not contain %q", ps, want)
+	}
+	for _, p := range ps {
+		if strings.Contains(p.String(), "\n") {
+			t.Errorf("multi-line problem %q", p.String())
+		}
+	}
+}
+
 func TestParseGood(t *testing.T) {
 	cfg, err := Parse("conf/comply.yaml", []byte(good), env(map[string]string{"EXTERNAL_ID": "s3cr3t-id"}))
 	if err != nil {
@@ -58,7 +77,7 @@ func TestParseProblems(t *testing.T) {
 	}{
 		{"typo key", "sources:\n  - name: a\n    type: aws\n    regoins: [us-east-1]\n", `c.yaml:4: unknown field "regoins"`},
 		{"unknown section", "sourcse: []\n", `c.yaml:1: unknown key "sourcse"`},
-		{"unsupported section", "remediation: {}\n", `c.yaml:1: section "remediation" is not supported`},
+		{"unsupported section", "jira: {}\n", `c.yaml:1: section "jira" is not supported`},
 		{"unset var", "sources:\n  - type: aws\n    endpoint: ${NOPE}\n", `c.yaml:3: environment variable NOPE is not set`},
 		{"bad type", "sources:\n  - name: a\n    type: gcp\n", `c.yaml:3: source "a": unknown type "gcp"`},
 		{"bad region", "sources:\n  - type: aws\n    regions: [us-east-1, mars-1]\n", `c.yaml:3: source "aws": "mars-1" is not an AWS region name`},

@@ -70,39 +70,10 @@ func (raw *rawConfig) schedules(add addFunc, sources []Source) []Schedule {
 	services := knownServices()
 	for i, r := range raw.Schedules {
 		at := fmt.Sprintf("$.schedules[%d]", i)
-		switch {
-		case r.Name == "":
-			add(at, "schedule %d: missing name", i+1)
-		case !namePattern.MatchString(r.Name):
-			add(at+".name", "schedule name %q: use lower-case letters, digits, - and _", r.Name)
-		case seen[r.Name]:
-			add(at+".name", "schedule name %q used twice", r.Name)
-		}
-		seen[r.Name] = true
-		s := Schedule{Name: r.Name, Cron: strings.TrimSpace(r.Cron), Location: time.UTC, Sources: r.Sources,
+		checkName(add, at, "schedule", i, r.Name, seen)
+		s := Schedule{Name: r.Name, Cron: strings.TrimSpace(r.Cron), Sources: r.Sources,
 			Regions: r.Regions, Services: r.Services, Summary: r.Summary == nil || *r.Summary}
-		switch {
-		case s.Cron == "":
-			add(at, "schedule %q: missing cron spec (like \"0 6 * * *\")", r.Name)
-		case strings.HasPrefix(s.Cron, "TZ=") || strings.HasPrefix(s.Cron, "CRON_TZ="):
-			add(at+".cron", "schedule %q: set the time zone with timezone:, not in the cron spec", r.Name)
-		case strings.HasPrefix(s.Cron, "@every ") && !everyMinuteOrMore(s.Cron):
-			add(at+".cron", "schedule %q: %q: @every needs a duration of at least 1m (like @every 6h)", r.Name, s.Cron)
-		default:
-			spec, err := cron.ParseStandard(s.Cron)
-			if err != nil {
-				add(at+".cron", "schedule %q: cron %q: %v (want minute hour day month weekday, like \"0 6 * * 1-5\")", r.Name, s.Cron, err)
-			}
-			s.Spec = spec
-		}
-		if r.Timezone != "" {
-			loc, err := time.LoadLocation(r.Timezone)
-			if err != nil || strings.EqualFold(r.Timezone, "local") {
-				add(at+".timezone", "schedule %q: unknown time zone %q (want an IANA name like Europe/Berlin)", r.Name, r.Timezone)
-			} else {
-				s.Location = loc
-			}
-		}
+		s.Spec, s.Location = cronSpec(add, at, "schedule", r.Name, s.Cron, r.Timezone)
 		for j, name := range r.Sources {
 			found := slices.ContainsFunc(sources, func(src Source) bool { return src.Name == name })
 			if !found && (len(sources) > 0 || name != SourceAWS) {
@@ -135,6 +106,49 @@ func (raw *rawConfig) schedules(add addFunc, sources []Source) []Schedule {
 		out = append(out, s)
 	}
 	return out
+}
+
+// checkName checks the name of the i-th entry of a list (at): present, of
+// the allowed characters, not seen before; it adds name to seen.
+func checkName(add addFunc, at, what string, i int, name string, seen map[string]bool) {
+	switch {
+	case name == "":
+		add(at, "%s %d: missing name", what, i+1)
+	case !namePattern.MatchString(name):
+		add(at+".name", "%s name %q: use lower-case letters, digits, - and _", what, name)
+	case seen[name]:
+		add(at+".name", "%s name %q used twice", what, name)
+	}
+	seen[name] = true
+}
+
+// cronSpec parses a cron spec and an optional time zone (default UTC) of
+// the entry at path at; what and name say whose they are in messages.
+func cronSpec(add addFunc, at, what, name, spec, tz string) (cron.Schedule, *time.Location) {
+	var sched cron.Schedule
+	switch {
+	case spec == "":
+		add(at, "%s %q: missing cron spec (like \"0 6 * * *\")", what, name)
+	case strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ="):
+		add(at+".cron", "%s %q: set the time zone with timezone:, not in the cron spec", what, name)
+	case strings.HasPrefix(spec, "@every ") && !everyMinuteOrMore(spec):
+		add(at+".cron", "%s %q: %q: @every needs a duration of at least 1m (like @every 6h)", what, name, spec)
+	default:
+		var err error
+		if sched, err = cron.ParseStandard(spec); err != nil {
+			add(at+".cron", "%s %q: cron %q: %v (want minute hour day month weekday, like \"0 6 * * 1-5\")", what, name, spec, err)
+		}
+	}
+	loc := time.UTC
+	if tz != "" {
+		l, err := time.LoadLocation(tz)
+		if err != nil || strings.EqualFold(tz, "local") {
+			add(at+".timezone", "%s %q: unknown time zone %q (want an IANA name like Europe/Berlin)", what, name, tz)
+		} else {
+			loc = l
+		}
+	}
+	return sched, loc
 }
 
 // everyMinuteOrMore keeps "@every 10s" out: schedules are seconds-free.

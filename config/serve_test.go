@@ -90,16 +90,7 @@ func TestServeProblems(t *testing.T) {
 		{"retention", "store:\n  history_retention: 10y\n", `store.history_retention: "10y" is not a duration`},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Parse("c.yaml", []byte(tt.src), env(nil))
-			var ps Problems
-			if !errors.As(err, &ps) {
-				t.Fatalf("want Problems, got %v", err)
-			}
-			if all := fmt.Sprint(ps); !strings.Contains(all, tt.want) {
-				t.Errorf("problems %v\ndo not contain %q", ps, tt.want)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantProblem(t, tt.src, tt.want) })
 	}
 }
 

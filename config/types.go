@@ -26,6 +26,10 @@ type rawConfig struct {
 	Receivers []rawReceiver `yaml:"receivers"`
 	Schedules []rawSchedule `yaml:"schedules"`
 	Evidence  *rawEvidence  `yaml:"evidence"`
+	// remediation: see remediation.go.
+	Remediation *rawRemediation `yaml:"remediation"`
+	// calendar: see calendar.go.
+	Calendar []rawCalendarTask `yaml:"calendar"`
 
 	file *ast.File
 }
@@ -69,6 +73,10 @@ type Config struct {
 	Schedules []Schedule
 	// Evidence is empty (no Dir) when its section is absent.
 	Evidence Evidence
+	// Remediation is disabled when its section is absent.
+	Remediation Remediation
+	// Calendar holds the recurring compliance tasks (calendar.go).
+	Calendar []CalendarTask
 }
 
 // Source types.
@@ -236,6 +244,8 @@ func (raw *rawConfig) finish(name string, probs Problems) (*Config, error) {
 	cfg.Store = raw.store(add)
 	raw.routing(add, cfg)
 	cfg.Evidence = raw.evidence(add, resolve)
+	cfg.Remediation = raw.remediation(add)
+	cfg.Calendar = raw.calendar(add, cfg.Slack.Channel)
 	if len(probs) > 0 {
 		return nil, probs
 	}

@@ -41,6 +41,9 @@ func knownMetrics(t *testing.T) map[string][]string {
 	}, 2*time.Second, false)
 	m.EvidenceRecorded(time.Unix(1_700_000_000, 0))
 	m.Delivery("secops", fmt.Errorf("boom"))
+	sm := metrics.NewSchedules(m.Registry, []string{"nightly"}, []string{"failed"})
+	sm.ObserveTick("nightly", "ran", true, time.Unix(1_700_000_000, 0))
+	sm.MonitoringFailure("nightly", "failed")
 	m.InstrumentSlack(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/slack/commands", nil))
 
 	fams, err := m.Registry.Gather()

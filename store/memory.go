@@ -27,12 +27,15 @@ type Memory struct {
 	pendingResolved map[string]bool
 	rems            map[string]*checks.RemediationRequest
 	activeRem       map[string]string // fingerprint -> request id
+	openRem         map[string]bool   // ids of requests not yet closed
 	audit           []checks.AuditEntry
 	lastAudit       streamID
 	locks           map[string]memLock
 	history         map[string]histEntry // scan id -> record
 	seen            map[string]time.Time // replay key -> expiry
 	seenCalls       int
+	// deliveries: fingerprint -> receiver -> record (memory_deliveries.go).
+	deliveries map[string]map[string]Delivery
 }
 
 type memLock struct {
@@ -56,6 +59,7 @@ func NewMemory(log *slog.Logger, opts Options) (*Memory, error) {
 		pendingResolved: map[string]bool{},
 		rems:            map[string]*checks.RemediationRequest{},
 		activeRem:       map[string]string{},
+		openRem:         map[string]bool{},
 		locks:           map[string]memLock{},
 		history:         map[string]histEntry{},
 		seen:            map[string]time.Time{},
@@ -261,6 +265,7 @@ func (m *Memory) lookup(fp string, now time.Time) *checks.FindingState {
 		!now.Before(st.ResolvedAt.Add(m.cfg.ResolvedRetention)) {
 		delete(m.findings, fp)
 		delete(m.pendingResolved, fp)
+		delete(m.deliveries, fp)
 		return nil
 	}
 	return st

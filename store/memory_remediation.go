@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -26,6 +28,7 @@ func (m *Memory) CreateRemediation(_ context.Context, req checks.RemediationRequ
 	r := req
 	m.rems[r.ID] = &r
 	m.activeRem[r.Fingerprint] = r.ID
+	m.openRem[r.ID] = true
 	m.appendAudit(now, r.Requester, checks.AuditRemediationRequested, r.Fingerprint, map[string]string{
 		"request": r.ID, "rule": r.RuleID, "action": r.Action, "required_approvals": fmt.Sprint(r.RequiredApprovals),
 		"expires_at": r.ExpiresAt.Format(timeFormat),
@@ -120,29 +123,80 @@ func (m *Memory) close(op, id, by, reason string, to checks.RemediationStatus, a
 
 // CompleteRemediation implements Remediations.
 func (m *Memory) CompleteRemediation(_ context.Context, id, by string, applied bool, note string) (checks.RemediationRequest, error) {
+	to, action := checks.RemediationFailed, checks.AuditRemediationFailed
+	if applied {
+		to, action = checks.RemediationApplied, checks.AuditRemediationApplied
+	}
+	return m.closeApproved("complete", id, by, note, "note", to, action)
+}
+
+// CancelApprovedRemediation implements Remediations.
+func (m *Memory) CancelApprovedRemediation(_ context.Context, id, by, reason string) (checks.RemediationRequest, error) {
+	return m.closeApproved("cancel approved", id, by, reason, "reason", checks.RemediationCancelled, checks.AuditRemediationCancelled)
+}
+
+// closeApproved ends an approved request; detail names the note in the
+// audit entry.
+func (m *Memory) closeApproved(op, id, by, note, detail string, to checks.RemediationStatus, action string) (checks.RemediationRequest, error) {
 	if by == "" {
-		return checks.RemediationRequest{}, fmt.Errorf("complete remediation %s: empty actor: %w", id, ErrInvalid)
+		return checks.RemediationRequest{}, fmt.Errorf("%s remediation %s: empty actor: %w", op, id, ErrInvalid)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	req := m.rems[id]
 	if req == nil {
-		return checks.RemediationRequest{}, fmt.Errorf("complete remediation %s: %w", id, ErrNotFound)
+		return checks.RemediationRequest{}, fmt.Errorf("%s remediation %s: %w", op, id, ErrNotFound)
 	}
 	now := m.now()
 	if req.Status != checks.RemediationApproved {
 		out := copyRequest(req)
 		out.Status = req.StatusAt(now)
-		return out, fmt.Errorf("complete remediation %s (%s): %w", id, out.Status, ErrTransition)
-	}
-	to, action := checks.RemediationFailed, checks.AuditRemediationFailed
-	if applied {
-		to, action = checks.RemediationApplied, checks.AuditRemediationApplied
+		return out, fmt.Errorf("%s remediation %s (%s): %w", op, id, out.Status, ErrTransition)
 	}
 	req.Status, req.ClosedBy, req.Note, req.UpdatedAt = to, by, note, now
 	m.deactivate(req)
-	m.appendAudit(now, by, action, req.Fingerprint, map[string]string{"request": id, "note": note})
+	m.appendAudit(now, by, action, req.Fingerprint, map[string]string{"request": id, detail: note})
 	return copyRequest(req), nil
+}
+
+// ExpireRemediation implements Remediations.
+func (m *Memory) ExpireRemediation(_ context.Context, id string) (checks.RemediationRequest, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	req := m.rems[id]
+	if req == nil {
+		return checks.RemediationRequest{}, false, fmt.Errorf("expire remediation %s: %w", id, ErrNotFound)
+	}
+	if req.Status == checks.RemediationExpired {
+		return copyRequest(req), false, nil
+	}
+	_, err := m.pending("expire", id)
+	if errors.Is(err, ErrExpired) {
+		return copyRequest(req), true, nil
+	}
+	out := copyRequest(req)
+	out.Status = req.StatusAt(m.now())
+	if err == nil {
+		err = fmt.Errorf("expire remediation %s: the window is still open: %w", id, ErrTransition)
+	}
+	return out, false, err
+}
+
+// OpenRemediations implements Remediations.
+func (m *Memory) OpenRemediations(context.Context) ([]checks.RemediationRequest, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	out := make([]checks.RemediationRequest, 0, len(m.openRem))
+	for id := range m.openRem {
+		r := copyRequest(m.rems[id])
+		r.Status = r.StatusAt(now)
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b checks.RemediationRequest) int {
+		return cmp.Or(a.ExpiresAt.Compare(b.ExpiresAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
 }
 
 // pending checks that a request waits for approval, recording its expiry if
@@ -167,10 +221,13 @@ func (m *Memory) pending(op, id string) (checks.RemediationRequest, error) {
 	return copyRequest(req), nil
 }
 
+// deactivate closes a request: frees its finding's active slot and takes it
+// out of the open index.
 func (m *Memory) deactivate(req *checks.RemediationRequest) {
 	if m.activeRem[req.Fingerprint] == req.ID {
 		delete(m.activeRem, req.Fingerprint)
 	}
+	delete(m.openRem, req.ID)
 }
 
 func copyRequest(r *checks.RemediationRequest) checks.RemediationRequest {

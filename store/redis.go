@@ -112,6 +112,7 @@ func (r *Redis) kAudit() string              { return r.cfg.Prefix + "audit" }
 func (r *Redis) kRem(id string) string       { return r.cfg.Prefix + "rem:" + id }
 func (r *Redis) kRemOK(id string) string     { return r.cfg.Prefix + "rem:" + id + ":approvals" }
 func (r *Redis) kRemActive(fp string) string { return r.cfg.Prefix + "rem:active:" + fp }
+func (r *Redis) kRemOpen() string            { return r.cfg.Prefix + "rem:open" }
 func (r *Redis) kLock(name string) string    { return r.cfg.Prefix + "lock:" + name }
 func (r *Redis) kSeen(key string) string     { return r.cfg.Prefix + "seen:" + key }
 func (r *Redis) kHistory() string            { return r.cfg.Prefix + "history" }

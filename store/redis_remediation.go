@@ -17,30 +17,33 @@ local function rem_reply(code, req, ok)
   return {code, redis.call('HGETALL', req), redis.call('HGETALL', ok)}
 end
 
--- deactivate frees the finding's active-request slot if it is this request's
+-- deactivate closes a request: frees the finding's active-request slot if
+-- it is this request's and takes it out of the open index
 local function deactivate(prefix, req, id)
   local fp = redis.call('HGET', req, 'fp')
   if fp and redis.call('GET', prefix .. 'rem:active:' .. fp) == id then
     redis.call('DEL', prefix .. 'rem:active:' .. fp)
   end
+  redis.call('ZREM', prefix .. 'rem:open', id)
 end
 
--- expire_if_due writes down an expiry found on the way; true if expired
+-- expire_if_due writes down an expiry found on the way: 'written' if it did
+-- now, 'was' if it was written before, nil while the request is not expired
 local function expire_if_due(prefix, req, id, now, stream, maxlen, cut)
   local st = redis.call('HMGET', req, 'status', 'expires', 'fp')
-  if st[1] == 'expired' then return true end
+  if st[1] == 'expired' then return 'was' end
   if st[1] == 'requested' and now >= tonumber(st[2]) then
     redis.call('HSET', req, 'status', 'expired', 'updated', now)
     deactivate(prefix, req, id)
     audit(stream, maxlen, audit_ms(stream, now), 'comply', 'remediation.expired', st[3], {'request', id})
     audit_trim(stream, cut)
-    return true
+    return 'written'
   end
-  return false
+  return nil
 end
 `
 
-// luaRemCreate: KEYS request, approvals, active slot, audit. ARGV prefix,
+// luaRemCreate: KEYS request, approvals, active slot, audit, open index. ARGV prefix,
 // now, maxlen, cut, id, fingerprint, rule, action, requester, plan, required
 // approvals, expiry.
 const luaRemCreate = luaRemPrelude + `
@@ -57,6 +60,7 @@ if redis.call('EXISTS', KEYS[1]) == 1 then return {'exists'} end
 redis.call('HSET', KEYS[1], 'fp', ARGV[6], 'rule', ARGV[7], 'action', ARGV[8], 'requester', ARGV[9],
   'plan', ARGV[10], 'need', ARGV[11], 'status', 'requested', 'created', now, 'updated', now, 'expires', ARGV[12])
 redis.call('SET', KEYS[3], id)
+redis.call('ZADD', KEYS[5], ARGV[12], id)
 audit(KEYS[4], maxlen, audit_ms(KEYS[4], now), ARGV[9], 'remediation.requested', ARGV[6],
   {'request', id, 'rule', ARGV[7], 'action', ARGV[8], 'required_approvals', ARGV[11], 'expires_at', ARGV[13]})
 audit_trim(KEYS[4], cut)
@@ -105,10 +109,21 @@ redis.call('HSET', KEYS[1], 'status', to, 'closed_by', by, 'note', note, 'update
 deactivate(prefix, KEYS[1], id)
 local fp = redis.call('HGET', KEYS[1], 'fp')
 local key = 'reason'
-if from == 'approved' then key = 'note' end
+if to == 'applied' or to == 'failed' then key = 'note' end
 audit(KEYS[3], maxlen, audit_ms(KEYS[3], now), by, action, fp, {'request', id, key, note})
 audit_trim(KEYS[3], cut)
 return rem_reply('ok', KEYS[1], KEYS[2])
+`
+
+// luaRemExpire writes down a due expiry. KEYS request, approvals, audit.
+// ARGV prefix, now, maxlen, cut, id.
+const luaRemExpire = luaRemPrelude + `
+local prefix, now, maxlen, cut = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
+local done = expire_if_due(prefix, KEYS[1], ARGV[5], now, KEYS[3], maxlen, cut)
+if done == 'written' then return rem_reply('expired', KEYS[1], KEYS[2]) end
+if done == 'was' then return rem_reply('was', KEYS[1], KEYS[2]) end
+return rem_reply('transition', KEYS[1], KEYS[2])
 `
 
 // CreateRemediation implements Remediations.
@@ -120,7 +135,7 @@ func (r *Redis) CreateRemediation(ctx context.Context, req checks.RemediationReq
 	}
 	maxlen, cut := r.auditArgs(now)
 	v, err := r.sc.remCreate.Run(ctx, r.rdb,
-		[]string{r.kRem(req.ID), r.kRemOK(req.ID), r.kRemActive(req.Fingerprint), r.kAudit()},
+		[]string{r.kRem(req.ID), r.kRemOK(req.ID), r.kRemActive(req.Fingerprint), r.kAudit(), r.kRemOpen()},
 		r.cfg.Prefix, toMS(now), maxlen, cut, req.ID, req.Fingerprint, req.RuleID, req.Action, req.Requester,
 		req.PlannedChange, req.RequiredApprovals, toMS(req.ExpiresAt), req.ExpiresAt.Format(timeFormat)).Slice()
 	if err != nil {
@@ -221,6 +236,70 @@ func (r *Redis) CompleteRemediation(ctx context.Context, id, by string, applied 
 		to, action = checks.RemediationApplied, checks.AuditRemediationApplied
 	}
 	return r.transition(ctx, "complete", id, checks.RemediationApproved, to, action, by, note)
+}
+
+// CancelApprovedRemediation implements Remediations.
+func (r *Redis) CancelApprovedRemediation(ctx context.Context, id, by, reason string) (checks.RemediationRequest, error) {
+	return r.transition(ctx, "cancel approved", id, checks.RemediationApproved, checks.RemediationCancelled, checks.AuditRemediationCancelled, by, reason)
+}
+
+// ExpireRemediation implements Remediations.
+func (r *Redis) ExpireRemediation(ctx context.Context, id string) (checks.RemediationRequest, bool, error) {
+	op := "expire remediation " + id
+	now := r.now()
+	maxlen, cut := r.auditArgs(now)
+	v, err := r.sc.remExpire.Run(ctx, r.rdb, []string{r.kRem(id), r.kRemOK(id), r.kAudit()},
+		r.cfg.Prefix, toMS(now), maxlen, cut, id).Slice()
+	if err != nil {
+		return checks.RemediationRequest{}, false, fmt.Errorf("%s: %w", op, err)
+	}
+	req, code, err := remReply(id, v)
+	if err != nil {
+		return req, false, fmt.Errorf("%s: %w", op, err)
+	}
+	req.Status = req.StatusAt(now)
+	switch code {
+	case "expired":
+		return req, true, nil
+	case "was":
+		return req, false, nil
+	}
+	return req, false, remError(op, code, req)
+}
+
+// OpenRemediations implements Remediations.
+func (r *Redis) OpenRemediations(ctx context.Context) ([]checks.RemediationRequest, error) {
+	ids, err := r.rdb.ZRange(ctx, r.kRemOpen(), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("open remediations: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	reqs := make([]*redis.MapStringStringCmd, len(ids))
+	oks := make([]*redis.MapStringStringCmd, len(ids))
+	if _, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			reqs[i], oks[i] = p.HGetAll(ctx, r.kRem(id)), p.HGetAll(ctx, r.kRemOK(id))
+		}
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("open remediations: %w", err)
+	}
+	now := r.now()
+	out := make([]checks.RemediationRequest, 0, len(ids))
+	for i, id := range ids {
+		if len(reqs[i].Val()) == 0 {
+			continue // closed and trimmed between the two reads
+		}
+		req := requestFromMaps(id, reqs[i].Val(), oks[i].Val())
+		if req.Status.Final() {
+			continue // closed between the two reads
+		}
+		req.Status = req.StatusAt(now)
+		out = append(out, req)
+	}
+	return out, nil
 }
 
 func (r *Redis) transition(ctx context.Context, name, id string, from, to checks.RemediationStatus, action, by, note string) (checks.RemediationRequest, error) {

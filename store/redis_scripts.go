@@ -315,7 +315,8 @@ return 1
 type scripts struct {
 	reconcile, resolve, markAnnounced, triage, audit *redis.Script
 	lockRelease, lockExtend, history                 *redis.Script
-	remCreate, remApprove, remTransition             *redis.Script
+	remCreate, remApprove, remTransition, remExpire  *redis.Script
+	deliveries                                       *redis.Script
 }
 
 func newScripts() *scripts {
@@ -331,5 +332,7 @@ func newScripts() *scripts {
 		remCreate:     redis.NewScript(luaRemCreate),
 		remApprove:    redis.NewScript(luaRemApprove),
 		remTransition: redis.NewScript(luaRemTransition),
+		remExpire:     redis.NewScript(luaRemExpire),
+		deliveries:    redis.NewScript(luaRecordDeliveries),
 	}
 }

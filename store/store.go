@@ -25,6 +25,7 @@ type Store interface {
 	Locks
 	History
 	Replay
+	Deliveries
 	// Ping checks the backend is reachable (for /readyz).
 	Ping(ctx context.Context) error
 	Close() error
@@ -80,6 +81,21 @@ type Remediations interface {
 	// CompleteRemediation records the outcome of an approved change: applied
 	// or failed. Only an approved request can complete, once.
 	CompleteRemediation(ctx context.Context, id, by string, applied bool, note string) (checks.RemediationRequest, error)
+	// CancelApprovedRemediation ends an approved request without applying
+	// it (its live re-check found the resource changed): approved to
+	// cancelled, once, instead of CompleteRemediation.
+	CancelApprovedRemediation(ctx context.Context, id, by, reason string) (checks.RemediationRequest, error)
+	// OpenRemediations lists the requests not yet closed in the store
+	// (requested or approved as written), soonest expiry first, each with its
+	// status as of now: one waiting past its window reads expired until
+	// ExpireRemediation (or a decision on it) writes that down.
+	OpenRemediations(ctx context.Context) ([]checks.RemediationRequest, error)
+	// ExpireRemediation writes down the expiry of a request that waits for
+	// approval past its window. expired is true for exactly one call, the
+	// one that wrote it (a decision on the request may have written it
+	// first: then none). ErrTransition if the request is not waiting or its
+	// window is still open.
+	ExpireRemediation(ctx context.Context, id string) (req checks.RemediationRequest, expired bool, err error)
 }
 
 // Audit is the append-only log of state changes and actions.

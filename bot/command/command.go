@@ -28,9 +28,13 @@ const (
 	Snooze   Name = "snooze"
 	Unsnooze Name = "unsnooze"
 	Fix      Name = "fix"
+	Approve  Name = "approve"
+	Reject   Name = "reject"
 	Report   Name = "report"
 	Rules    Name = "rules"
 	Help     Name = "help"
+	// Done marks a compliance calendar task's occurrence done.
+	Done Name = "done"
 )
 
 // Command is a parsed /comply command. Only the fields of its Name are set.
@@ -44,9 +48,10 @@ type Command struct {
 	// findings: minimum severity (zero: all) and 1-based page
 	Severity checks.Severity
 	Page     int
-	// show, ack, snooze, unsnooze, fix: a fingerprint or a prefix of one
+	// show, ack, snooze, unsnooze, fix: a fingerprint or a prefix of one;
+	// approve, reject: a remediation request id
 	ID string
-	// ack, snooze: why
+	// ack, snooze, reject: why
 	Reason string
 	// snooze: for how long
 	Duration time.Duration
@@ -54,6 +59,9 @@ type Command struct {
 	Format string
 	// help: the topic asked about
 	Topic string
+	// done: the calendar task and, optionally, its occurrence (empty: the
+	// latest)
+	Task, Occurrence string
 }
 
 // Limits on input, so a hostile payload cannot make a huge value.
@@ -86,14 +94,17 @@ var usages = map[Name]string{
 	Snooze:   "/comply snooze <id> <duration like 7d or 12h> <reason>",
 	Unsnooze: "/comply unsnooze <id>",
 	Fix:      "/comply fix <id>",
+	Approve:  "/comply approve <request id>",
+	Reject:   "/comply reject <request id> [reason]",
 	Report:   "/comply report <framework> [markdown|html|json|csv]",
 	Rules:    "/comply rules [framework]",
 	Help:     "/comply help [command]",
+	Done:     "/comply done <task> [occurrence]",
 }
 
 // Names lists the subcommands in help order.
 func Names() []Name {
-	return []Name{Scan, Status, Findings, Show, Ack, Snooze, Unsnooze, Fix, Report, Rules, Help}
+	return []Name{Scan, Status, Findings, Show, Ack, Snooze, Unsnooze, Fix, Approve, Reject, Report, Rules, Done, Help}
 }
 
 // Usage is the one-line usage of a subcommand, or of all of them.
@@ -146,10 +157,20 @@ func Parse(text string) (Command, error) {
 	case Fix:
 		id, err := oneID(Fix, rest)
 		return Command{Name: Fix, ID: id}, err
+	case Approve:
+		if len(rest) != 1 {
+			return Command{}, usageErr(Approve, "approve needs exactly one request id")
+		}
+		id, err := parseRequestID(Approve, rest[0])
+		return Command{Name: Approve, ID: id}, err
+	case Reject:
+		return parseReject(rest)
 	case Report:
 		return parseReport(rest)
 	case Rules:
 		return parseRules(rest)
+	case Done:
+		return parseDone(rest)
 	case Help, "-h", "--help", "?":
 		c := Command{Name: Help}
 		if len(rest) > 0 {
@@ -270,6 +291,31 @@ func parseSnooze(rest []string) (Command, error) {
 	return Command{Name: Snooze, ID: id, Duration: d, Reason: reason}, nil
 }
 
+func parseReject(rest []string) (Command, error) {
+	if len(rest) == 0 {
+		return Command{}, usageErr(Reject, "which request? give its id")
+	}
+	id, err := parseRequestID(Reject, rest[0])
+	if err != nil {
+		return Command{}, err
+	}
+	reason, err := reasonOf(Reject, rest[1:])
+	if err != nil {
+		return Command{}, err
+	}
+	return Command{Name: Reject, ID: id, Reason: reason}, nil
+}
+
+// parseRequestID accepts a remediation request id (rem-<hex>), as shown on
+// the plan message.
+func parseRequestID(n Name, s string) (string, error) {
+	id := strings.ToLower(s)
+	if !requestIDPattern.MatchString(id) {
+		return "", usageErr(n, "%q is not a remediation request id (like rem-0123abcd, shown on the request's message)", truncate(s, 40))
+	}
+	return id, nil
+}
+
 func parseReport(rest []string) (Command, error) {
 	if len(rest) == 0 || len(rest) > 2 {
 		return Command{}, usageErr(Report, "report needs a framework")
@@ -310,10 +356,12 @@ func parseRules(rest []string) (Command, error) {
 }
 
 var (
-	idPattern      = regexp.MustCompile(`^[0-9a-f]+$`)
-	servicePattern = regexp.MustCompile(`^[a-zA-Z0-9-]{1,32}$`)
-	regionPattern  = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
-	accountPattern = regexp.MustCompile(`^\d{12}$`)
+	idPattern = regexp.MustCompile(`^[0-9a-f]+$`)
+	// requestIDPattern: the store's ids are rem-<16 hex>.
+	requestIDPattern = regexp.MustCompile(`^rem-[0-9a-f]{4,32}$`)
+	servicePattern   = regexp.MustCompile(`^[a-zA-Z0-9-]{1,32}$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
+	accountPattern   = regexp.MustCompile(`^\d{12}$`)
 )
 
 func oneID(n Name, rest []string) (string, error) {
@@ -455,9 +503,9 @@ func (c Command) String() string {
 		if c.Page > 1 {
 			parts = append(parts, "page", strconv.Itoa(c.Page))
 		}
-	case Show, Unsnooze, Fix:
+	case Show, Unsnooze, Fix, Approve:
 		parts = append(parts, c.ID)
-	case Ack:
+	case Ack, Reject:
 		parts = append(parts, c.ID)
 		if c.Reason != "" {
 			parts = append(parts, q(c.Reason))
@@ -476,6 +524,11 @@ func (c Command) String() string {
 	case Help:
 		if c.Topic != "" {
 			parts = append(parts, q(c.Topic))
+		}
+	case Done:
+		parts = append(parts, c.Task)
+		if c.Occurrence != "" {
+			parts = append(parts, c.Occurrence)
 		}
 	}
 	return strings.Join(parts, " ")

@@ -81,7 +81,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; over
 <div class="legend"><span><i style="background:#2e7d32"></i>passing</span><span><i style="background:#c62828"></i>failing</span><span><i style="background:#9e9e9e"></i>not evaluated</span> <span class="muted">(rule, resource) evaluations per control family</span></div>
 </div>{{end}}
 </div>
-
+{{template "trend" .}}
 <h2>Controls</h2>
 {{if not .Controls}}<p>No rule of this scan maps to {{.Framework}}.</p>{{else}}
 <table>
@@ -117,7 +117,7 @@ code { font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; over
 {{end}}{{if .Snoozed}}<tr><td>{{$c.ID}}</td><td><code>{{.ResourceID}}</code></td><td>snoozed</td><td>{{.Snoozed.By}}</td><td>{{oneline .Snoozed.Reason}}</td><td>{{if .Snoozed.Until}}{{time (derefT .Snoozed.Until)}}{{end}}</td></tr>
 {{end}}{{end}}{{end}}</tbody>
 </table>{{end}}
-<p class="muted">Status: fail if any rule mapped to the control failed on a resource; error if none failed but some evaluation errored; not evaluated if no rule passed or failed (skipped, unknown attributes only, or no resources); else pass. The score is the share of passing (rule, resource) evaluations.</p>
+{{template "calendar" .}}<p class="muted">Status: fail if any rule mapped to the control failed on a resource; error if none failed but some evaluation errored; not evaluated if no rule passed or failed (skipped, unknown attributes only, or no resources); else pass. The score is the share of passing (rule, resource) evaluations.</p>
 </body>
 </html>
 `

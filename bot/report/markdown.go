@@ -56,6 +56,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 		p("| Report generated | %s |\n", fmtTime(r.GeneratedAt))
 	}
 
+	trendMarkdown(p, r)
 	p("\n## Controls\n\n")
 	if len(r.Controls) == 0 {
 		p("No rule of this scan maps to %s.\n", mdEscape(r.Framework))
@@ -113,6 +114,7 @@ func writeMarkdown(w io.Writer, r *Report) error {
 			}
 		}
 	}
+	calendarMarkdown(p, r)
 	return bw.Flush()
 }
 

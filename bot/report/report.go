@@ -52,6 +52,12 @@ type Report struct {
 	// HasSuppressions is true when some failing resource carries an
 	// acknowledgement or snooze; only then do renderers show that section.
 	HasSuppressions bool `json:"has_suppressions"`
+	// Calendar is the compliance calendar (calendar.go), filled in by
+	// callers that have the audit log; empty, no section is shown.
+	Calendar []CalendarTask `json:"calendar,omitempty"`
+	// Trend is the framework's score per scan over the last 30 days
+	// (trend.go), set by AddTrend from a history; nil, no section is shown.
+	Trend *Trend `json:"trend,omitempty"`
 }
 
 // ScanInfo identifies the scan the report is built from.

@@ -66,6 +66,7 @@ func sampleReport(t *testing.T) *Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.AddTrend(sampleHistory()) // trend_test.go
 	return r
 }
 

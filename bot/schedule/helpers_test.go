@@ -38,7 +38,7 @@ type failures struct {
 	reasons []string
 }
 
-func (f *failures) add(_ Spec, reason string) {
+func (f *failures) add(_ Spec, _ Outcome, reason string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reasons = append(f.reasons, reason)

@@ -37,7 +37,8 @@ type Locker interface {
 // Outcome is what one tick of a schedule did on this replica.
 type Outcome string
 
-// Outcomes. Failed, Panicked, Overdue and LockError are monitoring failures.
+// Outcomes. Failed, Incomplete, Panicked, Overdue and LockError are
+// monitoring failures.
 const (
 	OutcomeRan       Outcome = "ran"        // the job ran and returned nil
 	OutcomeFailed    Outcome = "failed"     // the job returned an error
@@ -46,7 +47,19 @@ const (
 	OutcomeTaken     Outcome = "taken"      // another replica took the tick
 	OutcomeLockError Outcome = "lock_error" // the store could not be asked: skipped
 	OutcomeStopped   Outcome = "stopped"    // the scheduler is stopping: skipped
+	// OutcomeIncomplete: the job returned an error wrapping ErrIncomplete
+	// (it ran, but could not see everything, e.g. a source failed).
+	OutcomeIncomplete Outcome = "incomplete"
 )
+
+// ErrIncomplete is wrapped by a job's error when the job ran but did not
+// do all of its work: a monitoring failure of its own kind.
+var ErrIncomplete = errors.New("incomplete")
+
+// FailureOutcomes are the outcomes reported as monitoring failures.
+func FailureOutcomes() []Outcome {
+	return []Outcome{OutcomeFailed, OutcomeIncomplete, OutcomePanicked, OutcomeOverdue, OutcomeLockError}
+}
 
 // Defaults.
 const (
@@ -73,8 +86,8 @@ type Options struct {
 	// DefaultRunLeaseTTL; at least 3ms).
 	RunLeaseTTL time.Duration
 	// OnMonitoringFailure is called when a run fails, panics, is overdue or
-	// cannot be locked; reason is a sentence for a chat message.
-	OnMonitoringFailure func(spec Spec, reason string)
+	// cannot be locked: o says which, reason is a sentence for a chat message.
+	OnMonitoringFailure func(spec Spec, o Outcome, reason string)
 	// OnTick is called after every tick handled on this replica, e.g. to
 	// count outcomes and observe run durations (took is 0 unless the job ran).
 	OnTick func(spec Spec, tick time.Time, outcome Outcome, took time.Duration)

@@ -63,7 +63,7 @@ func (s *Scheduler) Tick(ctx context.Context, name string, now time.Time) (Outco
 		log.Debug("tick taken by another replica")
 		return s.done(spec, tick, OutcomeTaken, 0), nil
 	case err != nil:
-		s.fail(spec, fmt.Sprintf("schedule %s: the %s tick was skipped: the lock store failed: %v", name, s.when(spec, tick), err))
+		s.fail(spec, OutcomeLockError, fmt.Sprintf("schedule %s: the %s tick was skipped: the lock store failed: %v", name, s.when(spec, tick), err))
 		return s.done(spec, tick, OutcomeLockError, 0), nil
 	}
 
@@ -78,10 +78,10 @@ func (s *Scheduler) Tick(ctx context.Context, name string, now time.Time) (Outco
 			reason = fmt.Sprintf("schedule %s is overdue: the run of the %s tick is still going at the %s tick, which was skipped",
 				name, s.when(spec, prev), s.when(spec, tick))
 		}
-		s.fail(spec, reason)
+		s.fail(spec, OutcomeOverdue, reason)
 		return s.done(spec, tick, OutcomeOverdue, 0), nil
 	case err != nil:
-		s.fail(spec, fmt.Sprintf("schedule %s: the %s tick was skipped: the lock store failed: %v", name, s.when(spec, tick), err))
+		s.fail(spec, OutcomeLockError, fmt.Sprintf("schedule %s: the %s tick was skipped: the lock store failed: %v", name, s.when(spec, tick), err))
 		return s.done(spec, tick, OutcomeLockError, 0), nil
 	}
 
@@ -108,15 +108,19 @@ func (s *Scheduler) Tick(ctx context.Context, name string, now time.Time) (Outco
 	switch {
 	case panicked:
 		log.Error("scheduled run panicked", "err", runErr, "took", took)
-		s.fail(spec, fmt.Sprintf("schedule %s: the %s run crashed: %v", name, s.when(spec, tick), runErr))
+		s.fail(spec, OutcomePanicked, fmt.Sprintf("schedule %s: the %s run crashed: %v", name, s.when(spec, tick), runErr))
 		return s.done(spec, tick, OutcomePanicked, took), nil
 	case runErr != nil && ctx.Err() != nil && errors.Is(runErr, context.Canceled):
 		// Shutdown cut it short: not a monitoring failure.
 		log.Warn("scheduled run cancelled", "err", runErr, "took", took)
 		return s.done(spec, tick, OutcomeFailed, took), nil
+	case runErr != nil && errors.Is(runErr, ErrIncomplete):
+		log.Warn("scheduled run incomplete", "err", runErr, "took", took)
+		s.fail(spec, OutcomeIncomplete, fmt.Sprintf("schedule %s: the %s run was %v", name, s.when(spec, tick), runErr))
+		return s.done(spec, tick, OutcomeIncomplete, took), nil
 	case runErr != nil:
 		log.Error("scheduled run failed", "err", runErr, "took", took)
-		s.fail(spec, fmt.Sprintf("schedule %s: the %s run failed: %v", name, s.when(spec, tick), runErr))
+		s.fail(spec, OutcomeFailed, fmt.Sprintf("schedule %s: the %s run failed: %v", name, s.when(spec, tick), runErr))
 		return s.done(spec, tick, OutcomeFailed, took), nil
 	}
 	log.Info("scheduled run done", "took", took)
@@ -175,10 +179,10 @@ func (s *Scheduler) tickTTL(spec Spec, tick time.Time) time.Duration {
 	return min(max(next.Sub(tick), time.Minute), MaxTickLockTTL)
 }
 
-func (s *Scheduler) fail(spec Spec, reason string) {
-	s.log.Warn("monitoring failure", "schedule", spec.Name, "reason", reason)
+func (s *Scheduler) fail(spec Spec, o Outcome, reason string) {
+	s.log.Warn("monitoring failure", "schedule", spec.Name, "outcome", o, "reason", reason)
 	if s.opts.OnMonitoringFailure != nil {
-		s.opts.OnMonitoringFailure(spec, reason)
+		s.opts.OnMonitoringFailure(spec, o, reason)
 	}
 }
 

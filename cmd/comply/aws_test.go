@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -17,22 +16,13 @@ import (
 // findings (issue: live AWS collectors, "done when").
 func TestScanAWSAgainstMoto(t *testing.T) {
 	ctx := context.Background()
-	m, err := awstest.StartMoto(ctx)
-	if errors.Is(err, awstest.ErrNoMoto) && !awstest.MissingIsFailure() {
-		t.Skip("moto_server not installed; it is started by this test when present")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(m.Stop)
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	endpoint := startMoto(t)
 	t.Setenv("AWS_REGION", "us-east-1")
 	regions := []string{"us-east-1", "eu-west-1"}
-	if err := awstest.Seed(ctx, m.Endpoint, regions, awstest.Sizes{Buckets: 6, SecurityGroups: 4, Volumes: 4, Users: 3, DBInstances: 2, Trails: 1, Keys: 3}, 4); err != nil {
+	if err := awstest.Seed(ctx, endpoint, regions, awstest.Sizes{Buckets: 6, SecurityGroups: 4, Volumes: 4, Users: 3, DBInstances: 2, Trails: 1, Keys: 3}, 4); err != nil {
 		t.Fatal(err)
 	}
-	dir := writeFiles(t, map[string]string{"comply.yaml": "sources:\n  - name: lab\n    type: aws\n    endpoint: " + m.Endpoint + "\n"})
+	dir := writeFiles(t, map[string]string{"comply.yaml": "sources:\n  - name: lab\n    type: aws\n    endpoint: " + endpoint + "\n"})
 	cfg := filepath.Join(dir, "comply.yaml")
 	exp := filepath.Join(dir, "export.json")
 

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/store/evidence"
@@ -63,11 +67,11 @@ func TestEvidenceCommands(t *testing.T) {
 		wantFile bool
 	}{
 		{"verify intact", false, func(d, _ string) []string { return []string{"evidence", "verify", "--dir", d} },
-			0, "intact: 6 records (3 scans, 3 audit entries) in 2 files", "", false},
+			0, "intact: 6 records (3 scans, 3 audit entries) in 2 files of ", "", false},
 		{"verify reordered", true, func(d, _ string) []string { return []string{"evidence", "verify", "--dir", d} },
 			1, "2026-05-01.jsonl:2 seq 3: seq 3, want 2", "", false},
 		{"verify no dir", false, func(_, _ string) []string { return []string{"evidence", "verify"} },
-			2, "", "no directory", false},
+			2, "", "no evidence store", false},
 		{"verify missing dir", false, func(d, _ string) []string { return []string{"evidence", "verify", "--dir", d + "/nope"} },
 			2, "", "no such file", false},
 		{"no subcommand", false, func(_, _ string) []string { return []string{"evidence"} }, 2, "", "Usage", false},
@@ -129,5 +133,53 @@ func TestEvidenceDirFromConfig(t *testing.T) {
 	code, stdout, stderr := runCmd(t, "evidence", "verify", "--config", cfg)
 	if code != 0 || !strings.Contains(stdout, "intact: 6 records") {
 		t.Errorf("exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+}
+
+// verify and export read an S3 evidence store named by the config file;
+// an object rewritten in the bucket is reported by its s3:// location.
+func TestEvidenceS3FromConfig(t *testing.T) {
+	ctx := context.Background()
+	bucket := "comply-evidence"
+	endpoint, cl := motoBucket(t, bucket)
+	tm := time.Date(2026, 5, 1, 3, 0, 0, 0, time.UTC)
+	st, err := evidence.OpenS3Client(ctx, cl, evidence.S3Options{Bucket: bucket, Prefix: "prod/"}, func() time.Time { tm = tm.Add(6 * time.Hour); return tm })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		sc := 75.0
+		if _, err := st.RecordScan(ctx, &checks.ScanReport{Scan: checks.ScanInfo{ID: "s", Complete: true},
+			Score: checks.Score{Overall: &sc, Frameworks: map[string]float64{"HIPAA": sc}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := writeFiles(t, map[string]string{"comply.yaml": "evidence:\n  s3: {bucket: " + bucket + ", prefix: prod, region: us-east-1, endpoint: " + endpoint + ", sse: AES256}\n"})
+	cfg := filepath.Join(dir, "comply.yaml")
+	code, stdout, stderr := runCmd(t, "evidence", "verify", "--config", cfg)
+	if code != 0 || !strings.Contains(stdout, "intact: 3 records (3 scans, 0 audit entries) in 3 objects of s3://"+bucket+"/prod/") {
+		t.Fatalf("verify: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	out := filepath.Join(dir, "bundle.tar.gz")
+	code, stdout, stderr = runCmd(t, "evidence", "export", "--config", cfg, "--framework", "hipaa", "--from", "2026-05-01", "--to", "2026-05-01", "--output", out)
+	if code != 0 || !strings.Contains(stdout, "3 scans and 0 audit entries") {
+		t.Fatalf("export: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+
+	key := "prod/records/00000000000000000002.json"
+	got, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: &bucket, Key: &key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body bytes.Buffer
+	_, _ = body.ReadFrom(got.Body)
+	got.Body.Close()
+	edited := bytes.Replace(body.Bytes(), []byte("75"), []byte("99"), 1)
+	if _, err := cl.PutObject(ctx, &s3.PutObjectInput{Bucket: &bucket, Key: awssdk.String(key), Body: bytes.NewReader(edited)}); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = runCmd(t, "evidence", "verify", "--config", cfg)
+	if want := "BROKEN s3://" + bucket + "/" + key + " seq 2: hash does not match"; code != 1 || !strings.Contains(stdout, want) {
+		t.Errorf("verify after an edit: exit %d, want 1 and %q\nstdout: %s\nstderr: %s", code, want, stdout, stderr)
 	}
 }

@@ -4,11 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/comply-bot/comply/bot/metrics"
@@ -18,9 +14,9 @@ import (
 )
 
 // scanObserver records each scan of comply serve in the metrics and, when an
-// evidence directory is configured (ev != nil), as an evidence record,
+// evidence store is configured (ev != nil), as an evidence record,
 // followed by the audit entries written since the last export.
-func scanObserver(m *metrics.Metrics, ev *evidence.Dir, st auditSource, log *slog.Logger) func(context.Context, *checks.ScanReport, time.Duration, error) {
+func scanObserver(m *metrics.Metrics, ev *evidence.Store, st auditSource, log *slog.Logger) func(context.Context, *checks.ScanReport, time.Duration, error) {
 	return func(ctx context.Context, rep *checks.ScanReport, d time.Duration, err error) {
 		m.ObserveScan(rep, d, err != nil)
 		if ev == nil {
@@ -50,14 +46,15 @@ type auditSource interface {
 	store.Locks
 }
 
-// auditCursorFile keeps, beside the evidence records, the id of the last
-// audit entry recorded, so each entry is exported once.
-const auditCursorFile = "audit.cursor"
+// auditCursorName keeps, beside the evidence records (a file in the
+// directory, an object under the S3 prefix), the id of the last audit entry
+// recorded, so each entry is exported once.
+const auditCursorName = "audit.cursor"
 
 // exportAudit appends the audit entries written since the last export to the
 // evidence chain. One replica exports at a time (a store lock); a replica
 // that finds the lock held leaves the work to the holder.
-func exportAudit(ctx context.Context, st auditSource, ev *evidence.Dir) (int, error) {
+func exportAudit(ctx context.Context, st auditSource, ev *evidence.Store) (int, error) {
 	lease, err := st.AcquireLock(ctx, "evidence-audit-export", 5*time.Minute)
 	if errors.Is(err, store.ErrLocked) {
 		return 0, nil
@@ -66,12 +63,9 @@ func exportAudit(ctx context.Context, st auditSource, ev *evidence.Dir) (int, er
 		return 0, fmt.Errorf("lock audit export: %w", err)
 	}
 	defer func() { _ = st.ReleaseLock(context.WithoutCancel(ctx), lease) }()
-	cursorPath := filepath.Join(ev.Path(), auditCursorFile)
-	cursor := ""
-	if b, err := os.ReadFile(cursorPath); err == nil {
-		cursor = strings.TrimSpace(string(b))
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return 0, fmt.Errorf("read %s: %w", cursorPath, err)
+	cursor, err := ev.Cursor(ctx, auditCursorName)
+	if err != nil {
+		return 0, fmt.Errorf("read the audit cursor: %w", err)
 	}
 	n := 0
 	for {
@@ -91,11 +85,8 @@ func exportAudit(ctx context.Context, st auditSource, ev *evidence.Dir) (int, er
 		}
 		// The cursor moves only after the records are written: a crash
 		// re-exports a batch rather than losing one.
-		if err := writeFileAtomic(cursorPath, func(w io.Writer) error {
-			_, err := io.WriteString(w, cursor+"\n")
-			return err
-		}); err != nil {
-			return n, fmt.Errorf("write %s: %w", cursorPath, err)
+		if err := ev.SetCursor(ctx, auditCursorName, cursor); err != nil {
+			return n, fmt.Errorf("write the audit cursor: %w", err)
 		}
 	}
 }

@@ -20,6 +20,8 @@ hitrust, cis-aws) from a scan result (--input, the JSON of comply scan
 --format json) or from a fresh scan (--source, --rules, ... as for comply scan).
 Formats: markdown (default), html (one self-contained file), json, csv; without
 --format the --output file's extension decides.
+The score trend of the last 30 days (--history) comes from the state store's
+scan history (REDIS_URL) or the evidence store; without either there is none.
 Exit codes: 0 report written, 2 usage or input error (3 a fresh scan failed).
 
 Flags:
@@ -27,13 +29,14 @@ Flags:
 
 // scanOnlyFlags are the flags that ask for a fresh scan; they make no sense
 // with --input.
-var scanOnlyFlags = []string{"source", "regions", "rules", "no-builtin", "severity", "config"}
+var scanOnlyFlags = []string{"source", "regions", "rules", "no-builtin", "severity"}
 
 func cmdReport(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet("report")
 	var (
 		f                             scanFlags
 		framework, input, format, out string
+		history                       string
 	)
 	fs.StringVar(&framework, "framework", "", "the framework to report on (required)")
 	fs.StringVar(&input, "input", "", "a scan result (comply scan --format json); without it, scan now")
@@ -44,7 +47,8 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	fs.Var(&f.rf.paths, "rules", "fresh scan: extra rule file or folder (repeatable)")
 	fs.BoolVar(&f.rf.noBuiltin, "no-builtin", false, "fresh scan: drop the built-in rule pack")
 	fs.StringVar(&f.rf.severity, "severity", "", "fresh scan: only rules at or above this severity")
-	fs.StringVar(&f.config, "config", "", "fresh scan: config file (also COMPLY_CONFIG)")
+	fs.StringVar(&f.config, "config", "", "config file (also COMPLY_CONFIG): a fresh scan's sources and rules; the store prefix or evidence store of --history")
+	fs.StringVar(&history, "history", "auto", historyUsage)
 	fs.BoolVar(&f.verbose, "verbose", false, "progress and details on stderr")
 	if err := parseFlags(e, fs, reportUsage, args); err != nil {
 		return helpOK(err)
@@ -93,6 +97,18 @@ func cmdReport(ctx context.Context, e *env, args []string) error {
 	r, err := report.Build(rep, fw, report.Options{Now: time.Now})
 	if err != nil {
 		return &exitError{exitUsage, err}
+	}
+	hist, from, err := reportHistory(ctx, e, history, f.config, rep)
+	switch {
+	case err != nil && (history == "" || history == "auto"):
+		fmt.Fprintf(e.stderr, "comply: warning: no score trend: %v\n", oneLine(err.Error()))
+	case err != nil:
+		return usageErr("report: %v", err)
+	case from != "":
+		r.AddTrend(hist)
+		if f.verbose {
+			fmt.Fprintf(e.stderr, "score trend from %s: %d scans\n", from, len(hist))
+		}
 	}
 	write := func(w io.Writer) error { return report.Write(w, rf, r) }
 	if out == "" {

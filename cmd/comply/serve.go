@@ -14,11 +14,11 @@ import (
 
 	"github.com/comply-bot/comply/bot"
 	"github.com/comply-bot/comply/bot/metrics"
+	"github.com/comply-bot/comply/bot/schedule"
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/config"
 	"github.com/comply-bot/comply/integrations/slack"
 	"github.com/comply-bot/comply/store"
-	"github.com/comply-bot/comply/store/evidence"
 )
 
 const serveUsage = `Usage: comply serve [flags]
@@ -53,6 +53,10 @@ type serveHooks struct {
 	authRetry time.Duration
 	// shutdownTimeout overrides how long running work may take to finish.
 	shutdownTimeout time.Duration
+	// schedules receives the armed schedulers, so tests can fire ticks.
+	schedules func(*serveSchedules)
+	// sweep receives the remediation sweep's scheduler (serve_sweep.go).
+	sweep func(*schedule.Scheduler)
 }
 
 func cmdServe(ctx context.Context, e *env, args []string) error {
@@ -222,6 +226,7 @@ func prepareServe(e *env, s serveSettings, requireSlack bool) (*servePlan, []str
 		return plan, problems
 	}
 	plan.rules = rs.rules
+	problems = append(problems, remediationProblems(cfg, rs.rules)...)
 	return plan, problems
 }
 
@@ -244,15 +249,24 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 		log.Warn("no roles configured (slack.roles): everyone may use the view commands; nobody may scan, acknowledge or snooze")
 	}
 	mets := metrics.New()
-	var ev *evidence.Dir
-	if cfg.Evidence.Dir != "" {
-		if ev, err = evidence.OpenDir(cfg.Evidence.Dir, nil); err != nil {
-			return err
-		}
+	ev, err := openEvidence(ctx, cfg.Evidence)
+	if err != nil {
+		return err
+	}
+	receivers, err := deliveryReceivers(e, cfg, log)
+	if err != nil {
+		return err
+	}
+	policy, remediator, err := serveRemediation(ctx, cfg, client, log)
+	if err != nil {
+		return err
 	}
 	b, err := bot.New(bot.Options{
+		Remediation: policy, Remediator: remediator,
 		Channel: cfg.Slack.Channel, Store: st, Chat: bot.NewSlackChat(client), Authz: authz,
+		Routes: cfg.Routes, Receivers: receivers, OnDelivery: mets.Delivery,
 		Rules: plan.rules, Catalog: plan.cat, Collectors: serveCollectors(e, cfg, plan.cat, log),
+		SourceCollectors: sourceCollectors(e, cfg, plan.cat, log), Calendar: cfg.Calendar,
 		Workers: cfg.Slack.Workers, Queue: cfg.Slack.Queue, MaxFindingMessages: cfg.Slack.MaxFindingMessages, Log: log,
 		OnScan: scanObserver(mets, ev, st, log),
 	})
@@ -294,6 +308,17 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	go health.Run(runCtx)
+	// The config was validated, so this fails only on a broken build;
+	// serving without the schedules the operator asked for would hide it.
+	sched, err := startSchedules(runCtx, cfg, b, st, mets.Registry, log)
+	if err != nil {
+		_ = srv.Close()
+		return fmt.Errorf("schedules: %w", err)
+	}
+	if hooks.schedules != nil {
+		hooks.schedules(sched)
+	}
+	sweep := startSweep(runCtx, b, st, hooks.sweep, log)
 	log.Info("comply serve started", "addr", ln.Addr().String(), "mode", s.mode(), "channel", cfg.Slack.Channel,
 		"rules", len(plan.rules), "sources", len(cfg.Sources))
 	if hooks.ready != nil {
@@ -319,6 +344,12 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http server did not stop cleanly", "error", err)
 	}
+	if sched != nil {
+		if err := sched.Stop(sctx); err != nil {
+			log.Warn("scheduled work left unfinished at shutdown", "error", err)
+		}
+	}
+	sweep.stop(sctx, log)
 	if err := b.Shutdown(sctx); err != nil {
 		log.Warn("work left unfinished at shutdown", "error", err)
 	}

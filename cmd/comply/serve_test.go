@@ -51,12 +51,21 @@ type served struct {
 
 func startServe(t *testing.T, vars map[string]string, args ...string) *served {
 	t.Helper()
+	return startServeWith(t, vars, nil, args...)
+}
+
+// startServeWith is startServe with extra test hooks set by with.
+func startServeWith(t *testing.T, vars map[string]string, with func(*serveHooks), args ...string) *served {
+	t.Helper()
 	logs := &syncBuffer{}
 	e := &env{stdout: io.Discard, stderr: logs, getenv: envFunc(vars)}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	errc := make(chan error, 1)
 	hooks := serveHooks{ready: func(addr string) { ready <- addr }, authRetry: 50 * time.Millisecond, shutdownTimeout: 10 * time.Second}
+	if with != nil {
+		with(&hooks)
+	}
 	go func() { errc <- serve(ctx, e, append([]string{"--listen", "127.0.0.1:0"}, args...), hooks) }()
 	var addr string
 	select {

@@ -9,28 +9,36 @@ import (
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+
+	"github.com/comply-bot/comply/checks"
 )
 
-const typeTrail = "aws.cloudtrail.trail"
+const (
+	typeTrail        = "aws.cloudtrail.trail"
+	typeTrailAccount = "aws.cloudtrail.account"
+)
 
-var cloudtrailResourceTypes = []string{typeTrail}
+var cloudtrailResourceTypes = []string{typeTrail, typeTrailAccount}
 
 // collectCloudTrail runs once per account over its regions: DescribeTrails
 // lists a multi-region trail in every region, so trails are merged by ARN
-// and each is read once, in its home region.
+// and each is read once, in its home region. The account summary is built
+// from the trails read, with no call of its own.
 func collectCloudTrail(ctx context.Context, a *account, _ string, res *results) {
 	var (
-		mu     sync.Mutex
-		trails = map[string]cttypes.Trail{}
+		mu       sync.Mutex
+		trails   = map[string]cttypes.Trail{}
+		complete = true
 	)
 	forEach(ctx, len(a.regions), a.regions, func(ctx context.Context, region string) {
 		out, err := a.cl.cloudtrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: awssdk.Bool(true)})
-		if err != nil {
-			res.fail(a.scope("cloudtrail", region), []string{typeTrail}, "describe trails", err)
-			return
-		}
 		mu.Lock()
 		defer mu.Unlock()
+		if err != nil {
+			complete = false
+			res.fail(a.scope("cloudtrail", region), cloudtrailResourceTypes, "describe trails", err)
+			return
+		}
 		for _, t := range out.TrailList {
 			arn := awssdk.ToString(t.TrailARN)
 			if _, seen := trails[arn]; !seen {
@@ -43,15 +51,70 @@ func collectCloudTrail(ctx context.Context, a *account, _ string, res *results) 
 		home := awssdk.ToString(t.HomeRegion)
 		byHome[home] = append(byHome[home], t)
 	}
-	var wg sync.WaitGroup
+	var (
+		wg   sync.WaitGroup
+		read []checks.Resource
+	)
 	for home, ts := range byHome {
-		wg.Go(func() { readTrails(ctx, a, home, ts, res) })
+		wg.Go(func() {
+			rs := readTrails(ctx, a, home, ts, res)
+			mu.Lock()
+			read = append(read, rs...)
+			mu.Unlock()
+		})
 	}
 	wg.Wait()
+	res.add(read...)
+	// A region whose trails are unknown could hide the account's only trail.
+	if complete {
+		res.add(newResource(typeTrailAccount, a.arn("cloudtrail", "", "trails"), a, checks.GlobalRegion, a.id, nil, trailCoverage(read)))
+	}
+}
+
+// trailCoverage summarizes an account's trails. A trail whose status or
+// event selectors could not be read leaves unknown what it could decide:
+// "no multi-region trail is logging" is only claimed when every
+// multi-region trail's status is known.
+func trailCoverage(trails []checks.Resource) map[string]any {
+	multi, logging := 0, []string{}
+	loggingKnown, mgmt, mgmtKnown := true, false, true
+	for _, t := range trails {
+		if t.Attributes["multi_region"] != true {
+			continue
+		}
+		multi++
+		on, ok := t.Attributes["logging"].(bool)
+		if !ok {
+			loggingKnown, mgmtKnown = false, false
+			continue
+		}
+		if !on {
+			continue
+		}
+		logging = append(logging, t.ID)
+		switch m, ok := t.Attributes["management_events"].(bool); {
+		case !ok:
+			mgmtKnown = false
+		case m:
+			mgmt = true
+		}
+	}
+	slices.Sort(logging)
+	attrs := map[string]any{"trail_count": len(trails), "multi_region_trail_count": multi}
+	if loggingKnown || len(logging) > 0 {
+		attrs["has_multi_region_logging_trail"] = len(logging) > 0
+	}
+	if loggingKnown {
+		attrs["multi_region_logging_trails"] = logging
+	}
+	if mgmt || mgmtKnown {
+		attrs["has_multi_region_management_trail"] = mgmt
+	}
+	return attrs
 }
 
 // readTrails reads status, event selectors and tags of trails at home.
-func readTrails(ctx context.Context, a *account, home string, trails []cttypes.Trail, res *results) {
+func readTrails(ctx context.Context, a *account, home string, trails []cttypes.Trail, res *results) []checks.Resource {
 	cl := a.cl.cloudtrail(home)
 	sc := a.scope("cloudtrail", home)
 	tags := map[string]map[string]string{}
@@ -82,6 +145,10 @@ func readTrails(ctx context.Context, a *account, home string, trails []cttypes.T
 			break
 		}
 	}
+	var (
+		mu  sync.Mutex
+		out []checks.Resource
+	)
 	forEach(ctx, a.cl.concurrency, trails, func(ctx context.Context, t cttypes.Trail) {
 		arn := awssdk.ToString(t.TrailARN)
 		attrs := map[string]any{
@@ -106,8 +173,12 @@ func readTrails(ctx context.Context, a *account, home string, trails []cttypes.T
 		} else {
 			attrs["management_events"] = recordsAllManagementEvents(sel.EventSelectors, sel.AdvancedEventSelectors)
 		}
-		res.add(newResource(typeTrail, arn, a, home, awssdk.ToString(t.Name), tags[arn], attrs))
+		r := newResource(typeTrail, arn, a, home, awssdk.ToString(t.Name), tags[arn], attrs)
+		mu.Lock()
+		out = append(out, r)
+		mu.Unlock()
 	})
+	return out
 }
 
 // recordsAllManagementEvents: read and write management events are both

@@ -215,6 +215,25 @@ func expectedResources(ids seeded, got map[string]checks.Resource) map[string]wa
 		"aws.rds.snapshot|us-east-1|snap-shared":     rdsSnap("snap-shared", "db-private", "manual", true, false, []string{"210987654321"}),
 		"aws.rds.snapshot|us-east-1|auto:db-public":  autoSnap("db-public", false),
 		"aws.rds.snapshot|us-east-1|auto:db-private": autoSnap("db-private", true),
+		// Aurora. Moto quirks: it takes an automated DB snapshot of a cluster
+		// member (AWS snapshots the cluster instead), encrypted although the
+		// cluster is not.
+		"aws.rds.instance|us-east-1|aurora-bad-1": {id: "arn:aws:rds:us-east-1:" + testAccount + ":db:aurora-bad-1",
+			attrs: map[string]any{"db_instance_id": "aurora-bad-1", "engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2",
+				"instance_class": "db.r6g.large", "status": "available", "publicly_accessible": true, "storage_encrypted": false, "kms_key_id": "",
+				"backup_retention_days": 1, "multi_az": false, "deletion_protection": false, "auto_minor_version_upgrade": true,
+				"iam_auth_enabled": false, "log_exports": []string{}, "copy_tags_to_snapshot": false, "cluster_id": "aurora-bad"}},
+		"aws.rds.snapshot|us-east-1|auto:aurora-bad-1": autoSnap("aurora-bad-1", true),
+		"aws.rds.cluster|us-east-1|aurora-good": {id: "arn:aws:rds:us-east-1:" + testAccount + ":cluster:aurora-good", tags: channel,
+			attrs: map[string]any{"db_cluster_id": "aurora-good", "engine": "aurora-postgresql", "engine_version": "16.4", "engine_mode": "provisioned",
+				"status": "available", "storage_encrypted": true, "kms_key_id": ids.keyRotating, "backup_retention_days": 14,
+				"deletion_protection": true, "iam_auth_enabled": true, "multi_az": false, "copy_tags_to_snapshot": true,
+				"log_exports": []string{"postgresql"}, "members": []string{}, "publicly_accessible": false}},
+		"aws.rds.cluster|us-east-1|aurora-bad": {id: "arn:aws:rds:us-east-1:" + testAccount + ":cluster:aurora-bad",
+			attrs: map[string]any{"db_cluster_id": "aurora-bad", "engine": "aurora-mysql", "engine_version": "8.0.mysql_aurora.3.05.2",
+				"engine_mode": "provisioned", "status": "available", "storage_encrypted": false, "kms_key_id": "", "backup_retention_days": 1,
+				"deletion_protection": false, "iam_auth_enabled": false, "multi_az": false, "copy_tags_to_snapshot": false,
+				"log_exports": []string{}, "members": []string{"aurora-bad-1"}, "publicly_accessible": true}},
 
 		// IAM. Moto's credential report has no <root_account> row: the root
 		// comes from the account summary.
@@ -243,6 +262,11 @@ func expectedResources(ids seeded, got map[string]checks.Resource) map[string]wa
 		"aws.cloudtrail.trail|eu-west-1|eu-only": {id: "arn:aws:cloudtrail:eu-west-1:" + testAccount + ":trail/eu-only", attrs: map[string]any{
 			"home_region": "eu-west-1", "multi_region": false, "logging": false, "log_file_validation": false, "kms_key_id": "",
 			"s3_bucket": "comply-logs", "cloudwatch_logs_group": "", "include_global_events": false, "management_events": true, "organization_trail": false}},
+
+		// The account's coverage: eu-only is neither multi-region nor logging.
+		"aws.cloudtrail.account|global|" + testAccount: {id: "arn:aws:cloudtrail::" + testAccount + ":trails", attrs: map[string]any{
+			"trail_count": 2, "multi_region_trail_count": 1, "has_multi_region_logging_trail": true, "has_multi_region_management_trail": true,
+			"multi_region_logging_trails": []string{"arn:aws:cloudtrail:us-east-1:" + testAccount + ":trail/main"}}},
 
 		// KMS. Moto quirk: the alias/aws/ebs key it makes for the encrypted
 		// volume is a CUSTOMER key there (an AWS-managed one in AWS).
@@ -355,6 +379,11 @@ func scenarioFindings() []string {
 		"aws-kms-key-rotation aws.kms.key|us-east-1|alias/aws/ebs",
 		"aws-kms-key-rotation aws.kms.key|us-east-1|alias/public",
 		"aws-kms-key-rotation aws.kms.key|us-east-1|alias/stale",
+		"aws-rds-cluster-backup-retention aws.rds.cluster|us-east-1|aurora-bad",
+		"aws-rds-cluster-copy-tags-to-snapshot aws.rds.cluster|us-east-1|aurora-bad",
+		"aws-rds-cluster-deletion-protection aws.rds.cluster|us-east-1|aurora-bad",
+		"aws-rds-cluster-iam-auth aws.rds.cluster|us-east-1|aurora-bad",
+		"aws-rds-cluster-storage-encrypted aws.rds.cluster|us-east-1|aurora-bad",
 		"aws-rds-instance-auto-minor-upgrade aws.rds.instance|us-east-1|db-public",
 		"aws-rds-instance-backup-retention aws.rds.instance|us-east-1|db-public",
 		"aws-rds-instance-copy-tags-to-snapshot aws.rds.instance|us-east-1|db-public",
@@ -362,7 +391,9 @@ func scenarioFindings() []string {
 		"aws-rds-instance-iam-auth aws.rds.instance|us-east-1|db-public",
 		"aws-rds-instance-log-exports aws.rds.instance|us-east-1|db-public",
 		"aws-rds-instance-multi-az aws.rds.instance|us-east-1|db-public",
+		"aws-rds-instance-public aws.rds.instance|us-east-1|aurora-bad-1",
 		"aws-rds-instance-public aws.rds.instance|us-east-1|db-public",
+		"aws-rds-instance-storage-encrypted aws.rds.instance|us-east-1|aurora-bad-1",
 		"aws-rds-instance-storage-encrypted aws.rds.instance|us-east-1|db-public",
 		"aws-rds-snapshot-encrypted aws.rds.snapshot|us-east-1|auto:db-public",
 		"aws-rds-snapshot-encrypted aws.rds.snapshot|us-east-1|snap-public",

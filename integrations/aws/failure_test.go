@@ -138,7 +138,7 @@ func TestServiceFailures(t *testing.T) {
 		errWant{"s3", east, "GetBucketPolicy: access denied: AccessDenied: Access Denied (comply-good)"},
 	)
 	for _, r := range scenarioRegions {
-		for _, what := range []string{"describe DB instances", "describe DB snapshots"} {
+		for _, what := range []string{"describe DB instances", "describe DB clusters", "describe DB snapshots"} {
 			wantErrs = append(wantErrs, errWant{"rds", r, what + ": access denied: AccessDenied: User: test is not authorized to perform: rds:DescribeDBInstances"})
 		}
 	}

@@ -286,24 +286,31 @@ func (b *bucketReader) policy(ctx context.Context) {
 
 func (b *bucketReader) encryption(ctx context.Context) {
 	out, err := b.cl.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: awssdk.String(b.name)})
-	attrs := map[string]any{"encryption_enabled": false, "encryption_algorithm": "", "kms_key_id": "", "bucket_key_enabled": false}
 	switch b.call("GetBucketEncryption", err) {
 	case callOK:
-		if c := out.ServerSideEncryptionConfiguration; c != nil {
-			for _, r := range c.Rules {
-				if d := r.ApplyServerSideEncryptionByDefault; d != nil {
-					attrs["encryption_enabled"] = true
-					attrs["encryption_algorithm"] = string(d.SSEAlgorithm)
-					attrs["kms_key_id"] = awssdk.ToString(d.KMSMasterKeyID)
-					attrs["bucket_key_enabled"] = awssdk.ToBool(r.BucketKeyEnabled)
-					break
-				}
-			}
-		}
-		b.set(attrs)
+		b.set(encryptionAttrs(out.ServerSideEncryptionConfiguration))
 	case callNotConfigured:
-		b.set(attrs)
+		b.set(encryptionAttrs(nil))
 	}
+}
+
+// encryptionAttrs are a bucket's default-encryption attributes; nil means
+// none is configured.
+func encryptionAttrs(c *s3types.ServerSideEncryptionConfiguration) map[string]any {
+	attrs := map[string]any{"encryption_enabled": false, "encryption_algorithm": "", "kms_key_id": "", "bucket_key_enabled": false}
+	if c == nil {
+		return attrs
+	}
+	for _, r := range c.Rules {
+		if d := r.ApplyServerSideEncryptionByDefault; d != nil {
+			attrs["encryption_enabled"] = true
+			attrs["encryption_algorithm"] = string(d.SSEAlgorithm)
+			attrs["kms_key_id"] = awssdk.ToString(d.KMSMasterKeyID)
+			attrs["bucket_key_enabled"] = awssdk.ToBool(r.BucketKeyEnabled)
+			break
+		}
+	}
+	return attrs
 }
 
 // versioningAndLocks reads versioning, then Object Lock and replication only

@@ -537,6 +537,24 @@ func (s *seeder) seedRDS() {
 	_, err = cl.ModifyDBSnapshotAttribute(ctx, &rds.ModifyDBSnapshotAttributeInput{DBSnapshotIdentifier: awssdk.String("snap-shared"),
 		AttributeName: awssdk.String("restore"), ValuesToAdd: []string{"210987654321"}})
 	s.do("share db snapshot", err)
+
+	// Clusters: one compliant Aurora PostgreSQL cluster; one Aurora MySQL
+	// cluster with the API's defaults and a publicly accessible member.
+	_, err = cl.CreateDBCluster(ctx, &rds.CreateDBClusterInput{DBClusterIdentifier: awssdk.String("aurora-good"),
+		Engine: awssdk.String("aurora-postgresql"), EngineVersion: awssdk.String("16.4"),
+		MasterUsername: awssdk.String("admin"), MasterUserPassword: awssdk.String("secret123456"),
+		StorageEncrypted: awssdk.Bool(true), KmsKeyId: awssdk.String(s.ids.keyRotating), BackupRetentionPeriod: awssdk.Int32(14),
+		DeletionProtection: awssdk.Bool(true), EnableIAMDatabaseAuthentication: awssdk.Bool(true), CopyTagsToSnapshot: awssdk.Bool(true),
+		EnableCloudwatchLogsExports: []string{"postgresql"}, Tags: []rdstypes.Tag{{Key: awssdk.String("team"), Value: awssdk.String(channelTag)}}})
+	s.do("create aurora-good", err)
+	_, err = cl.CreateDBCluster(ctx, &rds.CreateDBClusterInput{DBClusterIdentifier: awssdk.String("aurora-bad"),
+		Engine: awssdk.String("aurora-mysql"), EngineVersion: awssdk.String("8.0.mysql_aurora.3.05.2"),
+		MasterUsername: awssdk.String("admin"), MasterUserPassword: awssdk.String("secret123456")})
+	s.do("create aurora-bad", err)
+	_, err = cl.CreateDBInstance(ctx, &rds.CreateDBInstanceInput{DBInstanceIdentifier: awssdk.String("aurora-bad-1"),
+		DBClusterIdentifier: awssdk.String("aurora-bad"), DBInstanceClass: awssdk.String("db.r6g.large"),
+		Engine: awssdk.String("aurora-mysql"), PubliclyAccessible: awssdk.Bool(true)})
+	s.do("create aurora-bad-1", err)
 }
 
 func (s *seeder) seedIAM() {

@@ -55,18 +55,24 @@ func (c *Collector) newAccount(role *AccountRole, calls *callCounter, global lim
 		if global != nil {
 			stsCfg.APIOptions = append(stsCfg.APIOptions, global.middleware("comply.LimitGlobal", middleware.After))
 		}
-		prov := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(stsCfg), role.RoleARN, func(o *stscreds.AssumeRoleOptions) {
-			if role.ExternalID != "" {
-				o.ExternalID = awssdk.String(role.ExternalID)
-			}
-			o.RoleSessionName = role.SessionName
-			if o.RoleSessionName == "" {
-				o.RoleSessionName = "comply-scan"
-			}
-		})
-		cfg.Credentials = awssdk.NewCredentialsCache(prov)
+		cfg.Credentials = assumeRoleCredentials(sts.NewFromConfig(stsCfg), *role, "comply-scan")
 	}
 	return &account{label: label, home: c.home, need: c.need, cl: newClients(cfg, c.opts.Concurrency, calls, global)}
+}
+
+// assumeRoleCredentials are cached credentials of role, assumed through
+// stsClient; session names the session when the role does not.
+func assumeRoleCredentials(stsClient *sts.Client, role AccountRole, session string) awssdk.CredentialsProvider {
+	prov := stscreds.NewAssumeRoleProvider(stsClient, role.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+		if role.ExternalID != "" {
+			o.ExternalID = awssdk.String(role.ExternalID)
+		}
+		o.RoleSessionName = role.SessionName
+		if o.RoleSessionName == "" {
+			o.RoleSessionName = session
+		}
+	})
+	return awssdk.NewCredentialsCache(prov)
 }
 
 // identify learns the account id and partition.

@@ -229,6 +229,8 @@ func linePieces(l checks.Line) []piece {
 		case checks.SpanUser:
 			if ValidUserID(s.Text) {
 				ps = append(ps, piece{pre: "<@" + s.Text + ">", atomic: true})
+			} else if ValidGroupID(s.Text) {
+				ps = append(ps, piece{pre: "<!subteam^" + s.Text + ">", atomic: true})
 			} else {
 				ps = append(ps, valuePiece(s.Text))
 			}
@@ -318,6 +320,8 @@ func titleLine(m checks.Message) string {
 		return ":white_check_mark: RESOLVED · " + title
 	case m.Kind == checks.MessageError:
 		return ":warning: " + title
+	case m.Kind == checks.MessageMonitoringFailure:
+		return ":rotating_light: " + title
 	case m.Severity.Valid():
 		return severityEmoji[m.Severity] + " " + strings.ToUpper(m.Severity.String()) + " · " + title
 	}

@@ -78,6 +78,9 @@ func goldenCases() map[string]checks.Message {
 		g.Fingerprint = checks.Fingerprint(g.RuleID, g.Account, g.Region, g.ResourceName)
 		report.Findings = append(report.Findings, g)
 	}
+	summary := checks.ScanSummaryMessage(report, 3)
+	summary.Context = append(summary.Context, checks.ScanChangesLines(checks.ScanChanges{New: 2, Resolved: 1, StillOpen: 5,
+		Posted: 2, Updated: 1, Waiting: 3, Failed: 1})...)
 	list := checks.FindingsPage{Findings: report.Findings[:3], Page: 2, HasMore: true, Total: 7, Severity: checks.SeverityMedium,
 		States: map[string]*checks.FindingState{report.Findings[0].Fingerprint: snoozed}}
 
@@ -88,7 +91,8 @@ func goldenCases() map[string]checks.Message {
 		"finding_resolved": checks.FindingMessage(f, resolved, goldenNow, checks.FindingView{}),
 		"finding_hostile":  checks.FindingMessage(hostile, hostileState, goldenNow, checks.FindingView{Detail: true}),
 		"scan_progress":    checks.ScanProgressMessage(report.Scan.ID, "service s3, region us-east-1", "U0ALICE01", goldenNow, "Collecting resources…"),
-		"scan_summary":     checks.ScanSummaryMessage(report, 3),
+		"scan_summary":     summary,
+		"finding_reminder": checks.ReminderMessage(f, open, checks.ReasonReminder, goldenNow.Add(72*time.Hour), checks.FindingView{CanFix: true}),
 		"findings_list":    checks.FindingsListMessage(list, goldenNow),
 		"error":            checks.ErrorMessage(`unknown command "<!channel>"`, "Usage: /comply snooze <id> <duration like 7d or 12h> <reason>"),
 	}
@@ -109,8 +113,13 @@ func renderJSON(t *testing.T, m checks.Message) []byte {
 	return buf.Bytes()
 }
 
-func TestRenderGolden(t *testing.T) {
-	for name, m := range goldenCases() {
+func TestRenderGolden(t *testing.T) { checkGoldens(t, goldenCases()) }
+
+// checkGoldens compares each message's rendering with its golden file
+// (-update rewrites them), checks Slack would take the blocks and that no
+// raw markup slipped through.
+func checkGoldens(t *testing.T, cases map[string]checks.Message) {
+	for name, m := range cases {
 		t.Run(name, func(t *testing.T) {
 			got := renderJSON(t, m)
 			path := filepath.Join("testdata", name+".golden.json")

@@ -94,6 +94,10 @@ var userIDPattern = regexp.MustCompile(`^[UW][A-Z0-9]{2,30}$`)
 // ValidUserID reports whether id looks like a Slack user id (U… or W…).
 func ValidUserID(id string) bool { return userIDPattern.MatchString(id) }
 
+// ValidGroupID reports whether id looks like a Slack user-group id (S…),
+// which is mentioned as <!subteam^ID>.
+func ValidGroupID(id string) bool { return userGroupPattern.MatchString(id) }
+
 // Mention mentions a Slack user; anything that is not a valid user id (a CLI
 // user, a forged value) is shown as a value instead.
 func Mention(id string) string {

@@ -41,6 +41,8 @@ const (
 	ButtonCommand ButtonKind = "command"
 	// ButtonSnoozeModal asks to open the snooze form for Interaction.Fingerprint.
 	ButtonSnoozeModal ButtonKind = "snooze-modal"
+	// ButtonRejectModal asks to open the reject form for Interaction.Request.
+	ButtonRejectModal ButtonKind = "reject-modal"
 )
 
 // Interaction is a button click on one of our messages or a submitted form.
@@ -58,9 +60,11 @@ type Interaction struct {
 	Button      ButtonKind
 	Command     string // ButtonCommand: the command text
 	Fingerprint string // ButtonSnoozeModal: the finding
+	Request     string // ButtonRejectModal: the remediation request id
 
-	// view_submission
+	// view_submission: one of
 	Snooze *SnoozeSubmission
+	Reject *RejectSubmission
 }
 
 // EventRequest is an Events API request.
@@ -243,6 +247,14 @@ func DecodeInteraction(payload []byte) (Interaction, error) {
 		if p.View == nil {
 			return Interaction{}, badf("view_submission without view")
 		}
+		if p.View.CallbackID == rejectCallbackID {
+			r, err := decodeRejectSubmission(*p.View)
+			if err != nil {
+				return Interaction{}, err
+			}
+			in.Reject = &r
+			return in, nil
+		}
 		s, err := decodeSnoozeSubmission(*p.View)
 		if err != nil {
 			return Interaction{}, err
@@ -271,6 +283,11 @@ func decodeAction(in Interaction, p interactionPayload) (Interaction, error) {
 			return Interaction{}, badf("snooze button fingerprint %q", truncateRunes(a.Value, 70))
 		}
 		in.Button, in.Fingerprint = ButtonSnoozeModal, a.Value
+	case kind == ActionModal && strings.HasPrefix(rest, "reject/"):
+		if !requestIDPattern.MatchString(a.Value) {
+			return Interaction{}, badf("reject button request id %q", truncateRunes(a.Value, 40))
+		}
+		in.Button, in.Request = ButtonRejectModal, a.Value
 	default:
 		return Interaction{}, fmt.Errorf("%w: action %q", ErrNotOurs, truncateRunes(a.ActionID, 60))
 	}

@@ -3,12 +3,15 @@ package terraform
 import (
 	"slices"
 	"strings"
+
+	"github.com/comply-bot/comply/checks"
 )
 
 // CloudTrail, KMS, AWS Config and load balancers.
 
 func mapLogging(m *mapper) {
 	mapTrails(m)
+	mapTrailAccounts(m)
 	mapKMSKeys(m)
 	mapConfigRecorders(m)
 	mapLoadBalancers(m)
@@ -49,6 +52,46 @@ func mapTrails(m *mapper) {
 				nameOK && home != "" && t.account != ""
 		})
 		m.emit(t, "aws.cloudtrail.trail", arn, name, attrs, false)
+	}
+}
+
+// mapTrailAccounts synthesizes the account-level aws.cloudtrail.account for
+// each account whose trails the file holds. A state shows only the trails it
+// manages (an organization trail usually lives in another workspace), so it
+// can prove coverage but never its absence: has_multi_region_logging_trail
+// (and ..._management_trail) are true when a mapped trail qualifies and
+// unknown otherwise; the counts and trail list are always unknown.
+func mapTrailAccounts(m *mapper) {
+	type acct struct{ partition, account string }
+	var order []acct
+	cover := map[acct]map[string]any{}
+	for _, r := range m.out {
+		if r.Type != "aws.cloudtrail.trail" || r.Account == "" {
+			continue
+		}
+		partition, _, _, ok := arnParts(r.ID)
+		if !ok {
+			partition = "aws"
+		}
+		k := acct{partition, r.Account}
+		attrs, seen := cover[k]
+		if !seen {
+			attrs = map[string]any{}
+			cover[k] = attrs
+			order = append(order, k)
+		}
+		if r.Attributes["multi_region"] == true && r.Attributes["logging"] == true {
+			attrs["has_multi_region_logging_trail"] = true
+			if r.Attributes["management_events"] == true {
+				attrs["has_multi_region_management_trail"] = true
+			}
+		}
+	}
+	for _, k := range order {
+		m.out = append(m.out, checks.Resource{
+			ID: "arn:" + k.partition + ":cloudtrail::" + k.account + ":trails", Type: "aws.cloudtrail.account",
+			Account: k.account, Region: checks.GlobalRegion, Name: k.account, Tags: map[string]string{}, Attributes: cover[k],
+		})
 	}
 }
 

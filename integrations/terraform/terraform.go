@@ -122,7 +122,7 @@ func mappedType(t string) bool {
 		"aws_iam_user_login_profile", "aws_iam_access_key", "aws_iam_user_policy_attachment",
 		"aws_iam_policy_attachment", "aws_iam_user_policy", "aws_iam_user_group_membership",
 		"aws_iam_group_membership", "aws_iam_virtual_mfa_device", "aws_iam_policy",
-		"aws_iam_account_password_policy", "aws_db_instance", "aws_db_snapshot", "aws_cloudtrail", "aws_kms_key",
+		"aws_iam_account_password_policy", "aws_db_instance", "aws_db_snapshot", "aws_rds_cluster", "aws_cloudtrail", "aws_kms_key",
 		"aws_kms_key_policy", "aws_kms_alias", "aws_config_configuration_recorder",
 		"aws_config_configuration_recorder_status", "aws_config_delivery_channel", "aws_lb", "aws_alb",
 		"aws_lb_listener", "aws_alb_listener":

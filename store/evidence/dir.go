@@ -4,20 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
-
-	"github.com/comply-bot/comply/checks"
 )
 
 // lockName is the lock file that serializes appends from several processes
@@ -28,151 +23,74 @@ const lockName = ".lock"
 // estate is several MB).
 const maxLine = 256 << 20
 
-// Dir is the directory backend: one JSONL file per UTC day, appended with
-// fsync. Appends from one process are serialized by a mutex, appends from
-// several processes by an flock on DIR/.lock; each append re-reads the chain
-// head under the lock, so processes never fork the chain.
-type Dir struct {
+// dirBackend keeps the chain in a directory: one JSONL file per UTC day,
+// appended with fsync, under an flock on DIR/.lock.
+type dirBackend struct {
 	path string
-	now  func() time.Time
-	mu   sync.Mutex
+	// lastFile is the day file of the head, as of the last head call
+	// (made under the lock, right before put).
+	lastFile string
 }
 
 // OpenDir opens (creating it if needed) an evidence directory. now is the
 // clock; nil means time.Now.
-func OpenDir(path string, now func() time.Time) (*Dir, error) {
+func OpenDir(path string, now func() time.Time) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("evidence: no directory")
 	}
 	if err := os.MkdirAll(path, 0o750); err != nil {
 		return nil, fmt.Errorf("evidence directory %s: %w", path, err)
 	}
-	if now == nil {
-		now = time.Now
-	}
-	return &Dir{path: path, now: now}, nil
+	return newStore(&dirBackend{path: path}, now), nil
 }
 
-// Path is the directory.
-func (d *Dir) Path() string { return d.path }
-
-// RecordScan appends a scan report.
-func (d *Dir) RecordScan(ctx context.Context, rep *checks.ScanReport) (Record, error) {
-	return d.appendValue(ctx, KindScan, rep)
-}
-
-// RecordAudit appends an audit entry.
-func (d *Dir) RecordAudit(ctx context.Context, e checks.AuditEntry) (Record, error) {
-	return d.appendValue(ctx, KindAudit, e)
-}
-
-func (d *Dir) appendValue(ctx context.Context, kind Kind, v any) (Record, error) {
-	b, err := json.Marshal(v)
+// OpenDirReadOnly opens an existing evidence directory for verify and
+// export, without creating it.
+func OpenDirReadOnly(path string) (*Store, error) {
+	st, err := os.Stat(path)
 	if err != nil {
-		return Record{}, fmt.Errorf("evidence: encode %s payload: %w", kind, err)
+		return nil, fmt.Errorf("evidence: %w", err)
 	}
-	return d.Append(ctx, kind, b)
+	if !st.IsDir() {
+		return nil, fmt.Errorf("evidence: %s is not a directory", path)
+	}
+	return newStore(&dirBackend{path: path}, nil), nil
 }
 
-// Append adds one record holding payload (any JSON value; it is stored
-// compacted) and returns it.
-func (d *Dir) Append(ctx context.Context, kind Kind, payload []byte) (Record, error) {
-	if !kind.valid() {
-		return Record{}, fmt.Errorf("evidence: unknown record kind %q", kind)
-	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, payload); err != nil {
-		return Record{}, fmt.Errorf("evidence: %s payload is not JSON: %w", kind, err)
-	}
-	if err := ctx.Err(); err != nil {
-		return Record{}, err
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	unlock, err := d.lockFile()
-	if err != nil {
-		return Record{}, err
-	}
-	defer unlock()
+func (d *dirBackend) location() string { return d.path }
 
-	last, lastFile, err := d.head()
-	if err != nil {
-		return Record{}, err
-	}
-	r := Record{Seq: 1, Time: d.now().UTC(), Kind: kind, Payload: buf.Bytes(), PrevHash: GenesisHash}
-	file := dayFile(r.Time)
-	if last != nil {
-		r.Seq, r.PrevHash = last.Seq+1, last.Hash
-		// A clock that went back must not put the record in an earlier
-		// file than its predecessor: files are read in name order.
-		if file < lastFile {
-			file = lastFile
-		}
-	}
-	r.Hash = r.ComputeHash()
-	if err := d.writeLine(file, encodeLine(&r)); err != nil {
-		return Record{}, err
-	}
-	return r, nil
+func (d *dirBackend) where(p Position) string {
+	return fmt.Sprintf("%s:%d", filepath.Join(d.path, p.File), p.Line)
 }
 
-// encodeLine writes the record by hand so the payload bytes on disk are
-// exactly the bytes hashed (encoding/json would re-escape them).
-func encodeLine(r *Record) []byte {
-	var b bytes.Buffer
-	b.WriteString(`{"seq":`)
-	b.WriteString(strconv.FormatUint(r.Seq, 10))
-	b.WriteString(`,"time":"` + formatTime(r.Time) + `","kind":"` + string(r.Kind))
-	b.WriteString(`","prev_hash":"` + r.PrevHash + `","hash":"` + r.Hash + `","payload":`)
-	b.Write(r.Payload)
-	b.WriteString("}\n")
-	return b.Bytes()
+// dayFile is the file a record of time t belongs to.
+func dayFile(t time.Time) string { return t.UTC().Format(time.DateOnly) + ".jsonl" }
+
+func (d *dirBackend) misplaced(p Position, r *Record) string {
+	if dayFile(r.Time) > p.File {
+		return fmt.Sprintf("record dated %s is in file %s (moved between files)", formatTime(r.Time), p.File)
+	}
+	return ""
 }
 
-type wireRecord struct {
-	Seq      *uint64         `json:"seq"`
-	Time     string          `json:"time"`
-	Kind     Kind            `json:"kind"`
-	PrevHash string          `json:"prev_hash"`
-	Hash     string          `json:"hash"`
-	Payload  json.RawMessage `json:"payload"`
-}
-
-// decodeLine parses one stored line.
-func decodeLine(line []byte) (Record, error) {
-	var w wireRecord
-	if err := json.Unmarshal(line, &w); err != nil {
-		return Record{}, fmt.Errorf("not a record: %w", err)
-	}
-	if w.Seq == nil || w.Time == "" || w.Kind == "" || w.Hash == "" || w.PrevHash == "" || w.Payload == nil {
-		return Record{}, errors.New("not a record: a field is missing")
-	}
-	t, err := time.Parse(time.RFC3339Nano, w.Time)
-	if err != nil {
-		return Record{}, fmt.Errorf("bad time: %w", err)
-	}
-	return Record{Seq: *w.Seq, Time: t, Kind: w.Kind, Payload: w.Payload, PrevHash: w.PrevHash, Hash: w.Hash}, nil
+func (d *dirBackend) put(_ context.Context, r *Record, line []byte) error {
+	// A clock that went back must not put the record in an earlier file
+	// than its predecessor: files are read in name order. The flock makes
+	// a conflict impossible here.
+	return d.writeLine(max(dayFile(r.Time), d.lastFile), line)
 }
 
 // writeLine appends line to file in one write with O_APPEND, then fsyncs
 // the file (and the directory when the file is new).
-func (d *Dir) writeLine(file string, line []byte) error {
+func (d *dirBackend) writeLine(file string, line []byte) error {
 	p := filepath.Join(d.path, file)
 	_, statErr := os.Stat(p)
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
 		return fmt.Errorf("evidence: open %s: %w", p, err)
 	}
-	if _, err := f.Write(line); err != nil {
-		f.Close()
-		return fmt.Errorf("evidence: append to %s: %w", p, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("evidence: sync %s: %w", p, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("evidence: close %s: %w", p, err)
+	if err := writeSync(f, p, line); err != nil {
+		return err
 	}
 	if errors.Is(statErr, os.ErrNotExist) {
 		if dir, err := os.Open(d.path); err == nil {
@@ -183,8 +101,24 @@ func (d *Dir) writeLine(file string, line []byte) error {
 	return nil
 }
 
-// lockFile takes the cross-process lock.
-func (d *Dir) lockFile() (func(), error) {
+// writeSync writes data to f, fsyncs and closes it; p names it in errors.
+func writeSync(f *os.File, p string, data []byte) error {
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("evidence: write %s: %w", p, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("evidence: sync %s: %w", p, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("evidence: close %s: %w", p, err)
+	}
+	return nil
+}
+
+// lock takes the cross-process lock.
+func (d *dirBackend) lock(context.Context) (func(), error) {
 	p := filepath.Join(d.path, lockName)
 	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o640)
 	if err != nil {
@@ -201,10 +135,10 @@ func (d *Dir) lockFile() (func(), error) {
 }
 
 // files lists the day files in chain order.
-func files(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
+func (d *dirBackend) files() ([]string, error) {
+	ents, err := os.ReadDir(d.path)
 	if err != nil {
-		return nil, fmt.Errorf("evidence: read %s: %w", dir, err)
+		return nil, fmt.Errorf("evidence: read %s: %w", d.path, err)
 	}
 	var out []string
 	for _, e := range ents {
@@ -217,11 +151,12 @@ func files(dir string) ([]string, error) {
 }
 
 // head is the last record of the last non-empty file, or nil.
-func (d *Dir) head() (*Record, string, error) {
-	fs, err := files(d.path)
+func (d *dirBackend) head(context.Context) (*Record, error) {
+	fs, err := d.files()
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
+	d.lastFile = ""
 	for i := len(fs) - 1; i >= 0; i-- {
 		var last []byte
 		err := eachLine(filepath.Join(d.path, fs[i]), func(_ int, line []byte) error {
@@ -229,18 +164,66 @@ func (d *Dir) head() (*Record, string, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		if last == nil {
 			continue
 		}
 		r, err := decodeLine(last)
 		if err != nil {
-			return nil, "", fmt.Errorf("evidence: last record of %s: %w (run comply evidence verify)", fs[i], err)
+			return nil, fmt.Errorf("evidence: last record of %s: %w (run comply evidence verify)", fs[i], err)
 		}
-		return &r, fs[i], nil
+		d.lastFile = fs[i]
+		return &r, nil
 	}
-	return nil, "", nil
+	return nil, nil
+}
+
+func (d *dirBackend) scan(ctx context.Context, fn func(Position, []byte) error) error {
+	fs, err := d.files()
+	if err != nil {
+		return err
+	}
+	for _, name := range fs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := eachLine(filepath.Join(d.path, name), func(n int, line []byte) error {
+			return fn(Position{File: name, Line: n}, line)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *dirBackend) readMeta(_ context.Context, name string) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(d.path, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evidence: %w", err)
+	}
+	return b, nil
+}
+
+// writeMeta replaces the file atomically (temporary file, fsync, rename).
+func (d *dirBackend) writeMeta(_ context.Context, name string, value []byte) error {
+	p := filepath.Join(d.path, name)
+	f, err := os.CreateTemp(d.path, "."+name+".*")
+	if err != nil {
+		return fmt.Errorf("evidence: write %s: %w", p, err)
+	}
+	defer os.Remove(f.Name())
+	if err := writeSync(f, p, value); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), p); err != nil {
+		return fmt.Errorf("evidence: write %s: %w", p, err)
+	}
+	return nil
 }
 
 // eachLine calls fn with each non-empty line of a file and its number.

@@ -41,7 +41,9 @@ type Manifest struct {
 
 // ManifestChain is the state of the whole chain when the bundle was made.
 type ManifestChain struct {
-	Intact   bool   `json:"intact"`
+	Intact bool `json:"intact"`
+	// Store is where the chain is kept: a directory or s3://bucket/prefix.
+	Store    string `json:"store"`
 	Records  int    `json:"records"`
 	HeadSeq  uint64 `json:"head_seq"`
 	HeadHash string `json:"head_hash"`
@@ -83,7 +85,7 @@ type ExportSummary struct {
 // hashes can be recomputed), scans/SEQ.json (each report, indented),
 // audit.json (the audit entries), manifest.json and README.md. A broken chain
 // is an error (a *BrokenError): a bundle must not certify tampered evidence.
-func Export(ctx context.Context, dir string, opts ExportOptions, w io.Writer) (ExportSummary, error) {
+func (st *Store) Export(ctx context.Context, opts ExportOptions, w io.Writer) (ExportSummary, error) {
 	now := opts.Now
 	if now == nil {
 		now = time.Now
@@ -97,7 +99,7 @@ func Export(ctx context.Context, dir string, opts ExportOptions, w io.Writer) (E
 		m      = Manifest{Format: hashVersion, Framework: opts.Framework, From: opts.From.UTC(), To: opts.To.UTC(),
 			GeneratedAt: now().UTC(), Records: []ManifestEntry{}}
 	)
-	chain, err := Walk(ctx, dir, func(s Stored) error {
+	chain, err := st.Walk(ctx, func(s Stored) error {
 		if s.Time.Before(opts.From) || !s.Time.Before(opts.To) {
 			return nil
 		}
@@ -133,7 +135,7 @@ func Export(ctx context.Context, dir string, opts ExportOptions, w io.Writer) (E
 	if err != nil {
 		return sum, err
 	}
-	m.Chain = ManifestChain{Intact: true, Records: chain.Records, HeadSeq: chain.HeadSeq, HeadHash: chain.HeadHash}
+	m.Chain = ManifestChain{Intact: true, Store: st.Location(), Records: chain.Records, HeadSeq: chain.HeadSeq, HeadHash: chain.HeadHash}
 
 	auditJSON, err := json.MarshalIndent(audits, "", "  ")
 	if err != nil {
@@ -234,7 +236,8 @@ Each record's prev_hash is the hash of the record before it (seq - 1). Recompute
 every line of records.jsonl and check that each prev_hash equals the hash of the line before
 it: any edited, removed, inserted or reordered record breaks this. The prev_hash of the first
 record links this period to the earlier chain. To check the whole chain at its source, run
-` + "`comply evidence verify --dir DIR`" + ` where the evidence is kept; it reports the first broken link.
+` + "`comply evidence verify`" + ` against the store named in manifest.json (chain.store: a directory,
+` + "`--dir DIR`" + `, or an S3 location, ` + "`--config FILE`" + `); it reports the first broken link.
 Compare the head hash in manifest.json with one recorded elsewhere (a ticket, a chat message)
 to show that no records were removed from the end.
 `)

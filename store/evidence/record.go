@@ -4,13 +4,18 @@
 // inserted or reordered record breaks the chain at that point, and Verify
 // names the first broken link.
 //
-// The directory backend (Dir) writes one JSON Lines file per UTC day
-// (YYYY-MM-DD.jsonl). See docs/evidence.md.
+// The chain logic (Store) runs over a small storage backend: a directory
+// (OpenDir: one JSON Lines file per UTC day, YYYY-MM-DD.jsonl) or an S3
+// bucket (OpenS3: one object per record, keyed by seq). See docs/evidence.md.
 package evidence
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"time"
 )
@@ -63,5 +68,40 @@ func (r *Record) ComputeHash() string {
 
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// dayFile is the file a record of time t belongs to.
-func dayFile(t time.Time) string { return t.UTC().Format(time.DateOnly) + ".jsonl" }
+// encodeLine writes the record by hand so the payload bytes stored are
+// exactly the bytes hashed (encoding/json would re-escape them).
+func encodeLine(r *Record) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"seq":`)
+	b.WriteString(strconv.FormatUint(r.Seq, 10))
+	b.WriteString(`,"time":"` + formatTime(r.Time) + `","kind":"` + string(r.Kind))
+	b.WriteString(`","prev_hash":"` + r.PrevHash + `","hash":"` + r.Hash + `","payload":`)
+	b.Write(r.Payload)
+	b.WriteString("}\n")
+	return b.Bytes()
+}
+
+type wireRecord struct {
+	Seq      *uint64         `json:"seq"`
+	Time     string          `json:"time"`
+	Kind     Kind            `json:"kind"`
+	PrevHash string          `json:"prev_hash"`
+	Hash     string          `json:"hash"`
+	Payload  json.RawMessage `json:"payload"`
+}
+
+// decodeLine parses one stored line.
+func decodeLine(line []byte) (Record, error) {
+	var w wireRecord
+	if err := json.Unmarshal(line, &w); err != nil {
+		return Record{}, fmt.Errorf("not a record: %w", err)
+	}
+	if w.Seq == nil || w.Time == "" || w.Kind == "" || w.Hash == "" || w.PrevHash == "" || w.Payload == nil {
+		return Record{}, errors.New("not a record: a field is missing")
+	}
+	t, err := time.Parse(time.RFC3339Nano, w.Time)
+	if err != nil {
+		return Record{}, fmt.Errorf("bad time: %w", err)
+	}
+	return Record{Seq: *w.Seq, Time: t, Kind: w.Kind, Payload: w.Payload, PrevHash: w.PrevHash, Hash: w.Hash}, nil
+}

@@ -20,6 +20,12 @@ var remediationTests = []test{
 	{name: "invalid requests", run: testRemediationInvalid},
 	{name: "50 concurrent approvers, applied once", run: testRemediationConcurrentApprovers},
 	{name: "one approver clicking 50 times", run: testRemediationSameApprover},
+	{name: "open index: listed until closed, soonest expiry first", run: testRemediationOpenIndex},
+	{name: "expiry written by the sweep, once", run: testRemediationExpire},
+	{name: "expiry written by a decision first", run: testRemediationExpireAfterDecision},
+	{name: "20 concurrent sweeps expire once", run: testRemediationConcurrentExpire},
+	{name: "approved, then cancelled by the re-check", run: testRemediationCancelApproved},
+	{name: "completion races cancellation of an approved request", run: testRemediationCancelApprovedRace},
 }
 
 func (h *harness) request(fp string, need int, expiresIn time.Duration) checks.RemediationRequest {

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"locks", lockTests},
 		{"history", historyTests},
 		{"replay", replayTests},
+		{"deliveries", deliveryTests},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

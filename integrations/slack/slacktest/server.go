@@ -61,6 +61,11 @@ type Message struct {
 	Blocks    json.RawMessage
 	Ephemeral bool
 	User      string // ephemeral: who sees it
+	// ThreadTS is the parent's ts of a threaded reply (empty: a message in
+	// the channel); Broadcast says the reply was also shown in the channel
+	// (reply_broadcast).
+	ThreadTS  string
+	Broadcast bool
 	// Revisions holds every version, oldest first (the last is current).
 	Revisions []Revision
 }

@@ -174,8 +174,16 @@ func (s *Server) postMessage(call Call, ephemeral bool) map[string]any {
 	if ephemeral && !userID(user) {
 		return apiError("user_not_in_channel")
 	}
+	thread := call.Params.Get("thread_ts")
+	if thread != "" {
+		// Replies hang off a top-level message of the same channel.
+		if parent, ok := s.messages[ch+"/"+thread]; !ok || parent.Ephemeral || parent.ThreadTS != "" {
+			return apiError("thread_not_found")
+		}
+	}
 	ts := s.nextTS()
 	m := &Message{Channel: ch, TS: ts, Text: text, Blocks: blocks, Ephemeral: ephemeral, User: user,
+		ThreadTS: thread, Broadcast: thread != "" && call.Params.Get("reply_broadcast") == "true",
 		Revisions: []Revision{{Via: call.Method, Text: text, Blocks: blocks, Time: s.opts.Now()}}}
 	s.messages[ch+"/"+ts] = m
 	s.order = append(s.order, ch+"/"+ts)
