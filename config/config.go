@@ -48,12 +48,9 @@ func (ps Problems) Error() string {
 // Is makes errors.Is(err, ErrInvalid) true.
 func (ps Problems) Is(target error) bool { return target == ErrInvalid }
 
-// topLevelKeys are the sections CONTRACT.md names, in order; the ones this
-// version does not read yet are refused with a clear message rather than
-// silently ignored.
+// topLevelKeys are the sections CONTRACT.md names, in order, and the ones
+// comply added since (evidence, calendar).
 var topLevelKeys = []string{"sources", "rules", "schedules", "routes", "receivers", "remediation", "slack", "jira", "trello", "store", "evidence", "calendar"}
-
-var supportedKeys = []string{"sources", "rules", "slack", "store", "routes", "receivers", "schedules", "evidence", "calendar", "remediation"}
 
 // Load reads and validates a config file.
 func Load(path string, getenv func(string) string) (*Config, error) {
@@ -99,11 +96,7 @@ func Parse(name string, data []byte, getenv func(string) string) (*Config, error
 	}
 	for _, kv := range kvs {
 		k := kv.Key.String()
-		switch {
-		case slices.Contains(supportedKeys, k):
-		case slices.Contains(topLevelKeys, k):
-			add(yamlx.NodeLine(kv.Key), "section %q is not supported by this version of comply yet", k)
-		default:
+		if !slices.Contains(topLevelKeys, k) {
 			add(yamlx.NodeLine(kv.Key), "unknown key %q (want one of %s)", k, strings.Join(topLevelKeys, ", "))
 		}
 	}

@@ -77,7 +77,10 @@ func TestParseProblems(t *testing.T) {
 	}{
 		{"typo key", "sources:\n  - name: a\n    type: aws\n    regoins: [us-east-1]\n", `c.yaml:4: unknown field "regoins"`},
 		{"unknown section", "sourcse: []\n", `c.yaml:1: unknown key "sourcse"`},
-		{"unsupported section", "jira: {}\n", `c.yaml:1: section "jira" is not supported`},
+		{"jira url", "jira:\n  url: acme.atlassian.net\n", `c.yaml:2: jira.url "acme.atlassian.net": want an http(s) URL`},
+		{"jira both tokens", "jira:\n  api_token: a\n  pat: b\n", `c.yaml:3: jira: set api_token (Cloud, with user) or pat`},
+		{"jira typo", "jira:\n  token: a\n", `c.yaml:2: unknown field "token"`},
+		{"trello url", "trello:\n  api_url: api.trello.com\n", `c.yaml:2: trello.api_url "api.trello.com": want an http(s) URL`},
 		{"unset var", "sources:\n  - type: aws\n    endpoint: ${NOPE}\n", `c.yaml:3: environment variable NOPE is not set`},
 		{"bad type", "sources:\n  - name: a\n    type: gcp\n", `c.yaml:3: source "a": unknown type "gcp"`},
 		{"bad region", "sources:\n  - type: aws\n    regions: [us-east-1, mars-1]\n", `c.yaml:3: source "aws": "mars-1" is not an AWS region name`},

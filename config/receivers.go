@@ -184,13 +184,15 @@ func (raw *rawConfig) receivers(add addFunc, defaultChannel string) []Receiver {
 				add(at, "receiver %q: type jira needs jira settings (project, issue_type, ...)", r.Name)
 				break
 			}
-			rc.Jira = jiraReceiver(add, at+".jira", r.Name, r.Jira)
+			j := raw.jiraDefaults(*r.Jira)
+			rc.Jira = jiraReceiver(add, at+".jira", r.Name, &j)
 		case ReceiverTrello:
 			if r.Trello == nil {
 				add(at, "receiver %q: type trello needs trello settings (board, list, done_list)", r.Name)
 				break
 			}
-			rc.Trello = trelloReceiver(add, at+".trello", r.Name, r.Trello)
+			t := raw.trelloDefaults(*r.Trello)
+			rc.Trello = trelloReceiver(add, at+".trello", r.Name, &t)
 		case ReceiverWebhook:
 			if r.Webhook == nil {
 				add(at, "receiver %q: type webhook needs webhook settings (url, ...)", r.Name)

@@ -30,6 +30,10 @@ type rawConfig struct {
 	Remediation *rawRemediation `yaml:"remediation"`
 	// calendar: see calendar.go.
 	Calendar []rawCalendarTask `yaml:"calendar"`
+	// jira and trello: the connection shared by receivers; see
+	// connections.go.
+	Jira   *rawJiraConn   `yaml:"jira"`
+	Trello *rawTrelloConn `yaml:"trello"`
 
 	file *ast.File
 }
@@ -242,6 +246,7 @@ func (raw *rawConfig) finish(name string, probs Problems) (*Config, error) {
 	cfg.Rules.Disable = raw.Rules.Disable
 	cfg.Slack = raw.slack(add)
 	cfg.Store = raw.store(add)
+	raw.connections(add)
 	raw.routing(add, cfg)
 	cfg.Evidence = raw.evidence(add, resolve)
 	cfg.Remediation = raw.remediation(add)

@@ -311,7 +311,7 @@ func loadConfig(e *env, path string) (*config.Config, error) {
 			for _, p := range ps {
 				fmt.Fprintln(e.stderr, oneLine(p.String()))
 			}
-			return nil, &exitError{exitUsage, fmt.Errorf("config %s: %d problems", path, len(ps))}
+			return nil, &exitError{exitUsage, fmt.Errorf("config %s: %s", path, problemCount(len(ps)))}
 		}
 		return nil, &exitError{exitUsage, err}
 	}

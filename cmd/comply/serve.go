@@ -141,7 +141,7 @@ func serve(ctx context.Context, e *env, args []string, hooks serveHooks) error {
 			fmt.Fprintln(e.stderr, oneLine(p))
 		}
 		if len(problems) > 0 {
-			return &exitError{exitUsage, fmt.Errorf("serve --check-config: %d problems", len(problems))}
+			return &exitError{exitUsage, fmt.Errorf("serve --check-config: %s", problemCount(len(problems)))}
 		}
 		fmt.Fprintf(e.stdout, "%s: ok (%d sources, %d rules, channel %s, %s mode)\n",
 			plan.cfg.File, len(plan.cfg.Sources), len(plan.rules), plan.cfg.Slack.Channel, s.mode())
@@ -151,7 +151,7 @@ func serve(ctx context.Context, e *env, args []string, hooks serveHooks) error {
 		for _, p := range problems {
 			fmt.Fprintln(e.stderr, oneLine(p))
 		}
-		return &exitError{exitUsage, fmt.Errorf("serve: %d configuration problems (run comply serve --check-config)", len(problems))}
+		return &exitError{exitUsage, fmt.Errorf("serve: %s in the configuration (run comply serve --check-config)", problemCount(len(problems)))}
 	}
 	log := newServeLogger(e, *verbose)
 	if err := runServe(ctx, e, plan, hooks, log); err != nil {
@@ -404,6 +404,14 @@ func newServeLogger(e *env, verbose bool) *slog.Logger {
 		level = slog.LevelDebug
 	}
 	return slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// problemCount says "1 problem" or "N problems".
+func problemCount(n int) string {
+	if n == 1 {
+		return "1 problem"
+	}
+	return fmt.Sprintf("%d problems", n)
 }
 
 func firstSet(vals ...string) string {

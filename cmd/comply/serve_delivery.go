@@ -48,10 +48,16 @@ func buildReceiver(e *env, rc config.Receiver, hc *http.Client, log *slog.Logger
 		r.Channel, r.Digest = rc.Slack.Channel, rc.Slack.Mode == config.SlackModeDigest
 	case rc.Jira != nil:
 		j := rc.Jira
+		// A token from the config wins over the environment's as a pair: a
+		// PAT in the file and a Cloud token in the environment do not mix.
+		token, pat := j.APIToken.Value(), j.PAT.Value()
+		if token == "" && pat == "" {
+			token, pat = e.getenv("JIRA_API_TOKEN"), e.getenv("JIRA_PAT")
+		}
 		jr, err := jira.New(jira.Config{
 			URL:   cmp.Or(j.URL, e.getenv("JIRA_URL")),
-			Email: cmp.Or(j.User, e.getenv("JIRA_USER")), APIToken: cmp.Or(j.APIToken.Value(), e.getenv("JIRA_API_TOKEN")),
-			PAT:     cmp.Or(j.PAT.Value(), e.getenv("JIRA_PAT")),
+			Email: cmp.Or(j.User, e.getenv("JIRA_USER")), APIToken: token,
+			PAT:     pat,
 			Project: j.Project, IssueType: j.IssueType, Priorities: j.PriorityMap,
 			Labels: j.Labels, Components: j.Components, DoneCategory: j.DoneCategory,
 		}, hc, log)
