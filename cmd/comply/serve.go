@@ -318,7 +318,7 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 	if hooks.schedules != nil {
 		hooks.schedules(sched)
 	}
-	sweep := startSweep(runCtx, b, st, hooks.sweep, log)
+	sweep := startSweep(runCtx, b, st, ev, hooks.sweep, log)
 	log.Info("comply serve started", "addr", ln.Addr().String(), "mode", s.mode(), "channel", cfg.Slack.Channel,
 		"rules", len(plan.rules), "sources", len(cfg.Sources))
 	if hooks.ready != nil {
@@ -352,6 +352,11 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 	sweep.stop(sctx, log)
 	if err := b.Shutdown(sctx); err != nil {
 		log.Warn("work left unfinished at shutdown", "error", err)
+	}
+	if ev != nil { // what the last moments wrote to the audit log
+		if _, err := exportAudit(sctx, st, ev); err != nil {
+			log.Error("audit evidence not recorded at shutdown; the next start exports it", "error", err)
+		}
 	}
 	log.Info("comply serve stopped")
 	return runErr

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -10,7 +11,7 @@ import (
 
 	"github.com/comply-bot/comply/bot"
 	"github.com/comply-bot/comply/bot/schedule"
-	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/evidence"
 )
 
 // remediationSweep names the sweep's entry in its scheduler (and so its
@@ -20,16 +21,19 @@ const (
 	remediationSweepCron = "* * * * *" // every minute, on the minute: replicas meet on the same tick lock
 )
 
-// sweeper runs bot.SweepRemediations every minute on one replica at a
-// time (the store's tick locks decide which), so requests past their
-// approval window are marked expired even if nobody clicks. nil-safe.
+// sweeper runs every minute on one replica at a time (the store's tick
+// locks decide which): bot.SweepRemediations, so requests past their
+// approval window are marked expired even if nobody clicks, and, with an
+// evidence store, the audit export, so an approval or a snooze reaches the
+// evidence chain within a minute rather than at the next scan. nil-safe.
 type sweeper struct{ s *schedule.Scheduler }
 
 // startSweep arms the sweep; with an error it logs and returns a nil
-// sweeper (expiry is then written on the next click instead). hook, if set,
-// receives the scheduler so tests can fire ticks.
-func startSweep(ctx context.Context, b *bot.Bot, locks store.Locks, hook func(*schedule.Scheduler), log *slog.Logger) *sweeper {
-	s, err := newSweepScheduler(b, locks, log)
+// sweeper (expiry is then written on the next click instead, audit
+// entries exported after the next scan). hook, if set, receives the
+// scheduler so tests can fire ticks.
+func startSweep(ctx context.Context, b *bot.Bot, st auditSource, ev *evidence.Store, hook func(*schedule.Scheduler), log *slog.Logger) *sweeper {
+	s, err := newSweepScheduler(b, st, ev, log)
 	if err == nil {
 		err = s.Start(ctx)
 	}
@@ -43,17 +47,25 @@ func startSweep(ctx context.Context, b *bot.Bot, locks store.Locks, hook func(*s
 	return &sweeper{s}
 }
 
-func newSweepScheduler(b *bot.Bot, locks store.Locks, log *slog.Logger) (*schedule.Scheduler, error) {
+func newSweepScheduler(b *bot.Bot, st auditSource, ev *evidence.Store, log *slog.Logger) (*schedule.Scheduler, error) {
 	spec, err := cron.ParseStandard(remediationSweepCron)
 	if err != nil {
 		return nil, fmt.Errorf("remediation sweep spec: %w", err)
 	}
 	return schedule.New([]schedule.Spec{{Name: remediationSweep, Cron: remediationSweepCron, Spec: spec, Location: time.UTC}},
-		func(ctx context.Context, _ schedule.Spec) error { return b.SweepRemediations(ctx) },
-		locks, schedule.Options{
+		func(ctx context.Context, _ schedule.Spec) error {
+			err := b.SweepRemediations(ctx)
+			if ev != nil {
+				if _, aerr := exportAudit(ctx, st, ev); aerr != nil {
+					err = errors.Join(err, fmt.Errorf("audit evidence: %w", aerr))
+				}
+			}
+			return err
+		},
+		st, schedule.Options{
 			Log: log,
 			OnMonitoringFailure: func(_ schedule.Spec, o schedule.Outcome, reason string) {
-				log.Warn("remediation sweep tick failed", "outcome", o, "reason", reason)
+				log.Warn("minute sweep (remediation expiry, audit evidence) failed", "outcome", o, "reason", reason)
 			},
 		})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/integrations/slack/slacktest"
 	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/evidence"
 )
 
 // TestServeSweepExpiresOnOneReplica runs two `comply serve` replicas on one
@@ -83,5 +85,55 @@ func TestServeSweepExpiresOnOneReplica(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d expiry entries, want 1", n)
+	}
+}
+
+// TestServeSweepExportsAuditEvidence: an audit entry written between scans
+// (here an acknowledgement's) reaches the evidence chain on the minute
+// tick, not only after the next scan.
+func TestServeSweepExportsAuditEvidence(t *testing.T) {
+	redisURL, prefix := e2eRedis(t)
+	evDir := t.TempDir()
+	dir := writeFiles(t, map[string]string{
+		"c.yaml": "sources:\n  - {type: file, path: inv.json}\nslack:\n  channel: C0COMPLY1\nstore:\n  prefix: \"" + prefix +
+			"\"\nevidence:\n  dir: " + evDir + "\n",
+		"inv.json": testInventory,
+	})
+	fake := slacktest.NewServer(t, slacktest.Options{})
+	vars := map[string]string{"SLACK_BOT_TOKEN": fake.BotToken(), "SLACK_SIGNING_SECRET": fake.SigningSecret(),
+		"SLACK_API_URL": fake.APIURL(), "REDIS_URL": redisURL, "COMPLY_CONFIG": filepath.Join(dir, "c.yaml")}
+	var sweep *schedule.Scheduler
+	s := startServeWith(t, vars, func(h *serveHooks) { h.sweep = func(sc *schedule.Scheduler) { sweep = sc } })
+	waitUntil(t, "/readyz", func() bool { code, _ := get(t, s.url+"/readyz"); return code == http.StatusOK })
+
+	ctx := context.Background()
+	st, err := store.Open(ctx, redisURL, store.Options{Prefix: prefix}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	e, err := st.AppendAudit(ctx, checks.AuditEntry{Actor: "U0ALICE01", Action: checks.AuditFindingAcknowledged, Fingerprint: "f00d", Details: map[string]string{"reason": "accepted risk"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o, err := sweep.Tick(ctx, remediationSweep, time.Now()); err != nil || o != schedule.OutcomeRan {
+		t.Fatalf("tick: %v %v", o, err)
+	}
+	ev, err := evidence.OpenDirReadOnly(evDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	sum, err := ev.Walk(ctx, func(r evidence.Stored) error {
+		if r.Kind == evidence.KindAudit && strings.Contains(string(r.Payload), `"`+e.ID+`"`) {
+			found++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("evidence chain: %v", err)
+	}
+	if found != 1 {
+		t.Errorf("the acknowledgement is in the evidence %d times, want once (chain: %+v)", found, sum)
 	}
 }
