@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -14,6 +15,13 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("&a [*a]"))
 	f.Add([]byte(serveConfig))
 	f.Add([]byte("slack:\n  roles: {viewer: [\"*\"]}\nstore: {reminders: {info: never}}\n"))
+	// The example covers every section (routes, receivers, schedules,
+	// calendar, remediation, jira, trello, evidence).
+	if example, err := os.ReadFile("../examples/comply.yaml"); err == nil {
+		f.Add(example)
+	}
+	f.Add([]byte("remediation:\n  enabled: true\n  actions: [aws.s3.enable-versioning]\n  approvals: {critical: 2}\n  expiry: 1h\n"))
+	f.Add([]byte("calendar:\n  - {name: access-review, owner: U0ALICE01, every: quarterly}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse("f.yaml", data, func(string) string { return "v" })
 		if err != nil {

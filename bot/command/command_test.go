@@ -141,7 +141,9 @@ func TestDuration(t *testing.T) {
 
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"", "scan --region us-east-1", "snooze 012345 7d \"x y\"", "findings high hipaa page 2",
-		"ack 0123456789abcdef because", "report pci html", "help snooze", "\u201cq\u201d", "scan --account=1"} {
+		"ack 0123456789abcdef because", "report pci html", "help snooze", "\u201cq\u201d", "scan --account=1",
+		"fix 0123456789abcdef", "approve rem-0a1b2c3d4e5f6071", "reject rem-0a1b2c3d4e5f6071 not during the freeze",
+		"done access-review 2026-10-01"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {

@@ -220,6 +220,8 @@ func FuzzDecodeInteraction(f *testing.F) {
 		blockActions("comply_modal/snooze/snooze-custom", fp),
 		blockActions("other", "x"),
 		snoozeSubmission(meta, "7d", "because"),
+		rejectSubmission(`{"req":"`+testRequestID+`","ch":"C0COMPLY1"}`, "not now"),
+		blockActions("comply_cmd/approve", "approve "+testRequestID),
 		map[string]any{"type": "block_actions"},
 	} {
 		js, _ := json.Marshal(p)
@@ -248,12 +250,21 @@ func FuzzDecodeInteraction(f *testing.F) {
 		}
 		switch in.Type {
 		case InteractionBlockActions:
-			if (in.Button == ButtonCommand) == (in.Command == "") || (in.Button == ButtonSnoozeModal && !fpPattern.MatchString(in.Fingerprint)) {
+			if (in.Button == ButtonCommand) == (in.Command == "") || (in.Button == ButtonSnoozeModal && !fpPattern.MatchString(in.Fingerprint)) ||
+				(in.Button == ButtonRejectModal && !requestIDPattern.MatchString(in.Request)) {
 				t.Fatalf("inconsistent button %+v", in)
 			}
 		case InteractionViewSubmission:
-			if in.Snooze == nil || in.Snooze.Reason == "" || in.Snooze.Duration == "" || !fpPattern.MatchString(in.Snooze.Fingerprint) {
-				t.Fatalf("inconsistent submission %+v", in.Snooze)
+			// Exactly one form, well-formed (a blank reject reason reaches the
+			// bot, which keeps the form open with an error).
+			switch {
+			case (in.Snooze == nil) == (in.Reject == nil):
+				t.Fatalf("want exactly one submission: %+v %+v", in.Snooze, in.Reject)
+			case in.Snooze != nil && (in.Snooze.Reason == "" || in.Snooze.Duration == "" || !fpPattern.MatchString(in.Snooze.Fingerprint)):
+				t.Fatalf("inconsistent snooze submission %+v", in.Snooze)
+			case in.Reject != nil && (!requestIDPattern.MatchString(in.Reject.RequestID) ||
+				in.Reject.ChannelID != "" && !channelIDPattern.MatchString(in.Reject.ChannelID)):
+				t.Fatalf("inconsistent reject submission %+v", in.Reject)
 			}
 		default:
 			t.Fatalf("accepted type %q", in.Type)
