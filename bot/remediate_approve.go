@@ -1,11 +1,14 @@
 package bot
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/comply-bot/comply/bot/command"
 	"github.com/comply-bot/comply/checks"
@@ -86,9 +89,11 @@ func (b *Bot) approve(ctx context.Context, req request, cmd command.Command) {
 		b.reply(ctx, req, checks.TextMessage("You already approved this request."))
 		return
 	}
-	// Check the resource before the approval counts: if it changed since the
-	// plan (fixed by hand, say), what the approvers saw is stale.
-	if why, err := b.stale(ctx, rec.Plan); err != nil {
+	// Check the request and the resource before the approval counts: if the
+	// plan no longer matches its finding or the policy, or the resource
+	// changed since the plan (fixed by hand, say), what the approvers saw is
+	// stale.
+	if why, _, err := b.stale(ctx, r, rec); err != nil {
 		b.log.Warn("remediation re-check failed", "request", r.ID, "error", err)
 		b.reply(ctx, req, checks.ErrorMessage("comply could not check the resource again, so the approval was not counted: "+oneLine(err.Error()), ""))
 		return
@@ -141,14 +146,49 @@ func (b *Bot) rejectable(ctx context.Context, req request, cmd command.Command) 
 	return r, rec, true
 }
 
-// stale plans again and says why the approved plan no longer holds ("" if
-// it does).
-func (b *Bot) stale(ctx context.Context, approved checks.RemediationPlan) (string, error) {
-	live, err := b.opts.Remediator.Plan(ctx, approved.Target)
-	if err != nil {
-		return "", fmt.Errorf("plan again: %w", err)
+// checkTarget says why a request's stored plan may not run ("" if it may):
+// what it acts on is rebuilt from the request's finding and the policy as
+// they are now, and must be what the plan names. The plan is data read back
+// from the store, so it is never trusted alone: a plan naming another
+// resource, account or region, or an action disabled since, must not run.
+func (b *Bot) checkTarget(ctx context.Context, r checks.RemediationRequest, rec remediationRecord) (string, error) {
+	st, err := b.opts.Store.Finding(ctx, r.Fingerprint)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return "its finding is no longer known", nil
+	case err != nil:
+		return "", fmt.Errorf("read finding %s: %w", r.Fingerprint, err)
 	}
-	return staleReason(approved, live), nil
+	want, why := b.remediationTarget(findingOf(&st))
+	switch {
+	case why != "":
+		return why, nil
+	case want.Fingerprint != r.Fingerprint || want.Action != r.Action || want.RuleID != r.RuleID:
+		return "the request does not match its finding", nil
+	case !sameTarget(want, rec.Plan.Target):
+		return "the plan does not act on the finding's resource", nil
+	}
+	return "", nil
+}
+
+// sameTarget compares two targets as JSON: a stored one has been through it.
+func sameTarget(a, b checks.RemediationTarget) bool {
+	ja, erra := json.Marshal(a)
+	jb, errb := json.Marshal(b)
+	return erra == nil && errb == nil && bytes.Equal(ja, jb)
+}
+
+// stale checks the request's target, plans again and says why the
+// approved plan no longer holds ("" if it does, with the live plan).
+func (b *Bot) stale(ctx context.Context, r checks.RemediationRequest, rec remediationRecord) (string, checks.RemediationPlan, error) {
+	if why, err := b.checkTarget(ctx, r, rec); why != "" || err != nil {
+		return why, checks.RemediationPlan{}, err
+	}
+	live, err := b.opts.Remediator.Plan(ctx, rec.Plan.Target)
+	if err != nil {
+		return "", live, fmt.Errorf("plan again: %w", err)
+	}
+	return staleReason(rec.Plan, live), live, nil
 }
 
 func staleReason(approved, live checks.RemediationPlan) string {
@@ -157,6 +197,8 @@ func staleReason(approved, live checks.RemediationPlan) string {
 		return "the resource already complies (" + live.NoOpReason + ")"
 	case !checks.SamePlanBefore(approved, live):
 		return "the resource changed since the plan was made; request the fix again to see the current plan"
+	case !checks.SameChange(approved, live):
+		return "the change comply would make now differs from the approved plan (its configuration changed); request the fix again to see the current plan"
 	}
 	return ""
 }
@@ -174,38 +216,42 @@ func (b *Bot) cancelStale(ctx context.Context, req request, r checks.Remediation
 // exactly once): check the resource again, apply, record, verify. A
 // resource that changed since the plan cancels the request instead.
 func (b *Bot) applyApproved(ctx context.Context, r checks.RemediationRequest, rec remediationRecord, f checks.Finding, by string) {
+	// The outcome is recorded and shown even if ctx ends meanwhile (a
+	// shutdown): an approved request nobody records stays approved for good.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
 	fail := func(note string) {
-		r2, err := b.opts.Store.CompleteRemediation(ctx, r.ID, store.SystemActor, false, note)
+		r2, err := b.opts.Store.CompleteRemediation(rctx, r.ID, store.SystemActor, false, note)
 		if err != nil {
 			b.log.Error("remediation failure not recorded", "request", r.ID, "error", err)
 			r2 = r
 			r2.Status, r2.Note = checks.RemediationFailed, note
 		}
-		b.showClosed(ctx, viewOf(r2, rec, f), rec)
+		b.showClosed(rctx, viewOf(r2, rec, f), rec)
 	}
-	live, err := b.opts.Remediator.Plan(ctx, rec.Plan.Target)
+	why, live, err := b.stale(ctx, r, rec)
 	if err != nil {
 		fail("the resource could not be checked again: " + oneLine(err.Error()))
 		return
 	}
-	if why := staleReason(rec.Plan, live); why != "" {
-		r2, err := b.opts.Store.CancelApprovedRemediation(ctx, r.ID, store.SystemActor, why)
+	if why != "" {
+		r2, err := b.opts.Store.CancelApprovedRemediation(rctx, r.ID, store.SystemActor, why)
 		if err != nil {
 			b.log.Error("remediation cancellation not recorded", "request", r.ID, "error", err)
 			r2 = r
 			r2.Status, r2.Note = checks.RemediationCancelled, why
 		}
-		b.showClosed(ctx, viewOf(r2, rec, f), rec)
+		b.showClosed(rctx, viewOf(r2, rec, f), rec)
 		return
 	}
-	b.audit(ctx, checks.AuditEntry{Actor: by, Action: AuditRemediationRechecked, Fingerprint: r.Fingerprint,
+	b.audit(rctx, checks.AuditEntry{Actor: by, Action: AuditRemediationRechecked, Fingerprint: r.Fingerprint,
 		Details: map[string]string{"request": r.ID, "action": r.Action, "plan": checks.FormatPlan(live)}})
 	if err := b.opts.Remediator.Apply(ctx, live); err != nil {
 		b.log.Warn("remediation apply failed", "request", r.ID, "action", r.Action, "error", err)
 		fail("apply failed: " + oneLine(err.Error()))
 		return
 	}
-	r2, err := b.opts.Store.CompleteRemediation(ctx, r.ID, store.SystemActor, true, "applied "+r.Action)
+	r2, err := b.opts.Store.CompleteRemediation(rctx, r.ID, store.SystemActor, true, "applied "+r.Action)
 	if err != nil {
 		b.log.Error("applied remediation not recorded", "request", r.ID, "error", err)
 		r2 = r
@@ -213,10 +259,14 @@ func (b *Bot) applyApproved(ctx context.Context, r checks.RemediationRequest, re
 	}
 	v := viewOf(r2, rec, f)
 	v.Verification, v.VerificationDetail = b.verify(ctx, f)
-	b.audit(ctx, checks.AuditEntry{Actor: store.SystemActor, Action: AuditRemediationVerified, Fingerprint: r.Fingerprint,
+	b.audit(rctx, checks.AuditEntry{Actor: store.SystemActor, Action: AuditRemediationVerified, Fingerprint: r.Fingerprint,
 		Details: map[string]string{"request": r.ID, "result": v.Verification, "detail": v.VerificationDetail}})
-	b.showClosed(ctx, v, rec)
+	b.showClosed(rctx, v, rec)
 }
+
+// recordTimeout bounds recording and showing an approved request's outcome,
+// which runs on even when the request's own context has ended.
+const recordTimeout = 30 * time.Second
 
 // orRequest is got, or fallback when the store returned no request.
 func orRequest(got, fallback checks.RemediationRequest) checks.RemediationRequest {

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/config"
+	"github.com/comply-bot/comply/store"
 )
 
 // Approvers of the remediation tests; alice requests.
@@ -31,6 +33,11 @@ type fakeRemediator struct {
 	applied  []checks.RemediationPlan
 	// onPlan, if set, runs before the n-th Plan (from 1) reads the resource.
 	onPlan func(n int)
+	// kmsKey, if set, is added to every planned call, as a configured KMS
+	// key would be.
+	kmsKey string
+	// onApply, if set, runs when a change is applied.
+	onApply func()
 }
 
 var _ Remediator = (*fakeRemediator)(nil)
@@ -45,7 +52,7 @@ func (f *fakeRemediator) Supports(action string) bool { _, ok := fakeActions[act
 func (f *fakeRemediator) Plan(_ context.Context, t checks.RemediationTarget) (checks.RemediationPlan, error) {
 	f.mu.Lock()
 	f.plans++
-	n, hook := f.plans, f.onPlan
+	n, hook, key := f.plans, f.onPlan, f.kmsKey
 	f.mu.Unlock()
 	if hook != nil {
 		hook(n)
@@ -61,6 +68,9 @@ func (f *fakeRemediator) Plan(_ context.Context, t checks.RemediationTarget) (ch
 		return p, nil
 	}
 	p.Calls = []checks.PlannedCall{{API: "s3:Put" + attr, Params: map[string]any{"Bucket": t.ResourceName}}}
+	if key != "" {
+		p.Calls[0].Params["KMSMasterKeyID"] = key
+	}
 	p.Changes = []checks.AttributeChange{{Attribute: attr, Before: v, After: true}}
 	return p, nil
 }
@@ -68,12 +78,21 @@ func (f *fakeRemediator) Plan(_ context.Context, t checks.RemediationTarget) (ch
 func (f *fakeRemediator) Apply(_ context.Context, p checks.RemediationPlan) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.onApply != nil {
+		f.onApply()
+	}
 	if f.applyErr != nil {
 		return f.applyErr
 	}
 	f.applied = append(f.applied, p)
 	f.col.setAttr(p.Target.ResourceID, p.Changes[0].Attribute, true)
 	return nil
+}
+
+func (f *fakeRemediator) setKMSKey(k string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.kmsKey = k
 }
 
 func (f *fakeRemediator) applies() int {
@@ -118,6 +137,13 @@ type remHarness struct {
 
 func newRemHarness(t *testing.T, policy RemediationPolicy, roles config.Roles) *remHarness {
 	t.Helper()
+	return newRemHarnessWith(t, policy, roles, nil)
+}
+
+// newRemHarnessWith is newRemHarness whose bot sees the store through wrap
+// (nil: as it is).
+func newRemHarnessWith(t *testing.T, policy RemediationPolicy, roles config.Roles, wrap func(store.Store) store.Store) *remHarness {
+	t.Helper()
 	col := &fakeCollector{}
 	rem := &fakeRemediator{col: col}
 	if roles.Empty() {
@@ -134,6 +160,9 @@ func newRemHarness(t *testing.T, policy RemediationPolicy, roles config.Roles) *
 	}
 	clk := &clock{t: time.Now().UTC().Truncate(time.Millisecond)}
 	st, _ := testRedis(t, clk.now) // deliver_redis_test.go
+	if wrap != nil {
+		st = wrap(st)
+	}
 	h := newHarness(t, harnessOptions{roles: roles, store: st, remediation: &policy, remediator: rem, clock: clk})
 	// The harness made its own collector: share it with the remediator.
 	rem.col = h.col
@@ -458,4 +487,174 @@ func (h *harness) forged(ts, user, actionID, value string) []string {
 	}
 	h.do(req)
 	return h.ephemeral(user)[before:]
+}
+
+// tamperedStore reads every remediation request back with its plan's target
+// redirected by tamper: a plan changed in the store, or written by a buggy
+// replica.
+type tamperedStore struct {
+	store.Store
+	tamper func(*checks.RemediationTarget)
+}
+
+func (s tamperedStore) Remediation(ctx context.Context, id string) (checks.RemediationRequest, error) {
+	r, err := s.Store.Remediation(ctx, id)
+	if err != nil || r.PlannedChange == "" {
+		return r, err
+	}
+	rec := decodeRecord(r)
+	s.tamper(&rec.Plan.Target)
+	js, err := json.Marshal(rec)
+	if err != nil {
+		return r, err
+	}
+	r.PlannedChange = string(js)
+	return r, nil
+}
+
+// A plan whose stored target names another resource than its finding's is
+// never applied: the target is rebuilt from the finding and must match.
+func TestRemediationPlanTargetIsTheFindings(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		tamper func(*checks.RemediationTarget)
+	}{
+		{"other bucket", func(t *checks.RemediationTarget) { t.ResourceID, t.ResourceName = "arn:aws:s3:::other", "other" }},
+		{"other account", func(t *checks.RemediationTarget) { t.Account = "999988887777" }},
+		{"other params", func(t *checks.RemediationTarget) { t.Params = map[string]any{"ports": []any{22}} }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newRemHarnessWith(t, RemediationPolicy{}, config.Roles{}, func(st store.Store) store.Store {
+				return tamperedStore{Store: st, tamper: tt.tamper}
+			})
+			h.col.set(bucket("logs", "us-east-1", false, false), bucket("other", "us-east-1", false, false))
+			r, ts := h.requestFor(versioningFP)
+			told(t, "approval", h.click(ts, carol, "comply_cmd/approve"), "Cancelled, nothing was changed: the plan does not act on the finding's resource")
+			if n := h.rem.applies(); n != 0 {
+				t.Fatalf("%d applies of a redirected plan", n)
+			}
+			if got := h.request(r.ID); got.Status != checks.RemediationCancelled {
+				t.Errorf("request %+v", got)
+			}
+		})
+	}
+}
+
+// An action disabled in the policy after the request was made is not
+// applied, however many approve.
+func TestRemediationActionDisabledSinceRequest(t *testing.T) {
+	h := newRemHarness(t, RemediationPolicy{}, config.Roles{})
+	r, ts := h.requestFor(versioningFP)
+	h.bot.opts.Remediation.Actions = []string{"aws.s3.enable-default-encryption"} // a reload without versioning
+	told(t, "approval", h.click(ts, carol, "comply_cmd/approve"), "not enabled in remediation.actions")
+	if got := h.request(r.ID); got.Status != checks.RemediationCancelled || h.rem.applies() != 0 {
+		t.Errorf("request %+v, %d applies", got, h.rem.applies())
+	}
+}
+
+// A plan approved before the remediator's configuration changed (another
+// KMS key) is not applied as the new one: the approvers never saw it.
+func TestRemediationChangeDiffersFromApprovedPlan(t *testing.T) {
+	h := newRemHarness(t, RemediationPolicy{}, config.Roles{})
+	r, ts := h.requestFor(encryptionFP)
+	h.rem.setKMSKey("alias/attacker")
+	told(t, "first approval", h.click(ts, carol, "comply_cmd/approve"), "differs from the approved plan")
+	if got := h.request(r.ID); got.Status != checks.RemediationCancelled || h.rem.applies() != 0 {
+		t.Errorf("request %+v, %d applies", got, h.rem.applies())
+	}
+
+	// Changed between the last approval and the change: cancelled too.
+	h.rem.setKMSKey("")
+	r, ts = h.requestFor(encryptionFP)
+	h.click(ts, carol, "comply_cmd/approve")
+	h.rem.mu.Lock()
+	h.rem.onPlan = func(int) { h.rem.setKMSKey("alias/other") } // the apply's own re-check sees it
+	h.rem.mu.Unlock()
+	h.click(ts, dave, "comply_cmd/approve")
+	if got := h.request(r.ID); got.Status != checks.RemediationCancelled || h.rem.applies() != 0 {
+		t.Errorf("request %+v, %d applies", got, h.rem.applies())
+	}
+}
+
+// A change made as the bot shuts down is still recorded as applied: the
+// outcome does not use the request's cancelled context.
+func TestRemediationOutcomeRecordedAfterCancel(t *testing.T) {
+	h := newRemHarness(t, RemediationPolicy{}, config.Roles{})
+	r, ts := h.requestFor(versioningFP)
+	h.rem.mu.Lock()
+	h.rem.onApply = h.bot.pool.cancel // shutdown ran out of time during the change
+	h.rem.mu.Unlock()
+	h.click(ts, carol, "comply_cmd/approve")
+	if got := h.request(r.ID); got.Status != checks.RemediationApplied {
+		t.Errorf("status %s after an applied change", got.Status)
+	}
+	if n := len(h.audit(checks.AuditRemediationApplied)); n != 1 {
+		t.Errorf("%d applied entries", n)
+	}
+	mustContain(t, "message", h.current(ts), "Applied")
+}
+
+// The built-in rules' params survive the store: a target rebuilt from the
+// rule compares equal to the one read back from a request, so checkTarget
+// never refuses a plan only because it went through JSON.
+func TestSameTargetAfterStore(t *testing.T) {
+	srcs, _ := checks.BuiltinSources()
+	rules, err := checks.DefaultCatalog().LoadRules(srcs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range rules {
+		if len(r.Remediation.Params) == 0 {
+			continue
+		}
+		n++
+		want := checks.RemediationTarget{Action: r.Remediation.Action, Params: r.Remediation.Params, RuleID: r.ID,
+			ResourceID: "arn:aws:ec2:us-east-1:111122223333:security-group/sg-1", Account: "111122223333", Region: "us-east-1"}
+		js, err := json.Marshal(remediationRecord{Plan: checks.RemediationPlan{Target: want}})
+		if err != nil {
+			t.Fatalf("%s: %v", r.ID, err)
+		}
+		got := decodeRecord(checks.RemediationRequest{PlannedChange: string(js)}).Plan.Target
+		if !sameTarget(want, got) {
+			t.Errorf("%s: params %#v read back as %#v", r.ID, want.Params, got.Params)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no built-in rule has remediation params")
+	}
+}
+
+// failingApproval refuses the policy's own approval, as a store blip would.
+type failingApproval struct{ store.Store }
+
+func (s failingApproval) ApproveRemediation(ctx context.Context, id, approver string) (checks.RemediationRequest, bool, error) {
+	if approver == store.SystemActor {
+		return checks.RemediationRequest{}, false, errors.New("connection reset")
+	}
+	return s.Store.ApproveRemediation(ctx, id, approver)
+}
+
+// An auto-remediation whose policy approval is not recorded is withdrawn:
+// no Approve buttons stay up for a request no human was asked about, and
+// the finding is not left pending.
+func TestRemediationAutoApprovalFailed(t *testing.T) {
+	h := newRemHarnessWith(t, RemediationPolicy{Auto: []string{"t-encryption"}}, config.Roles{},
+		func(st store.Store) store.Store { return failingApproval{st} })
+	e := h.audit(AuditRemediationAuto)
+	if len(e) != 1 {
+		t.Fatalf("auto audit %+v", e)
+	}
+	r := h.request(e[0].Details["request"])
+	if r.Status != checks.RemediationCancelled || h.rem.applies() != 0 {
+		t.Errorf("request %+v, %d applies", r, h.rem.applies())
+	}
+	for _, m := range h.fake.Messages(channel) {
+		if _, ok := m.Buttons()["comply_cmd/approve"]; ok {
+			t.Errorf("Approve button left on %q", text(m))
+		}
+	}
+	if _, err := h.st.ActiveRemediation(context.Background(), encryptionFP); err == nil {
+		t.Error("the finding is still pending")
+	}
 }

@@ -89,11 +89,21 @@ func (b *Bot) autoRemediate(ctx context.Context, changes []checks.Change) {
 		}
 		b.audit(ctx, checks.AuditEntry{Actor: store.SystemActor, Action: AuditRemediationAuto, Fingerprint: f.Fingerprint,
 			Details: map[string]string{"request": r.ID, "rule": f.RuleID, "policy": "remediation.auto"}})
-		r, approved, err := b.opts.Store.ApproveRemediation(ctx, r.ID, store.SystemActor)
+		approvedReq, approved, err := b.opts.Store.ApproveRemediation(ctx, r.ID, store.SystemActor)
 		if err != nil || !approved {
 			b.log.Error("auto-remediation not approved", "request", r.ID, "error", err)
+			// No human was asked: withdraw it rather than leave Approve
+			// buttons up and the finding pending for the whole window.
+			why := "the policy's approval was not recorded; the next scan tries again"
+			closed, cerr := b.opts.Store.CancelRemediation(ctx, r.ID, store.SystemActor, why)
+			if cerr != nil {
+				b.log.Error("auto-remediation request not withdrawn", "request", r.ID, "error", cerr)
+				continue
+			}
+			rec := decodeRecord(closed)
+			b.showClosed(ctx, viewOf(closed, rec, f), rec)
 			continue
 		}
-		b.applyApproved(ctx, r, decodeRecord(r), f, store.SystemActor)
+		b.applyApproved(ctx, approvedReq, decodeRecord(approvedReq), f, store.SystemActor)
 	}
 }

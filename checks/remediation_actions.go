@@ -75,6 +75,30 @@ func SamePlanBefore(approved, now RemediationPlan) bool {
 	return true
 }
 
+// SameChange reports whether two plans make the same calls, with the same
+// params, and set the same values: a plan approved before the remediator's
+// configuration changed (another KMS key, say) must not run as the new one.
+// Values are compared as JSON, so a plan read back from the store compares
+// equal to the same plan made live.
+func SameChange(approved, now RemediationPlan) bool {
+	if len(approved.Calls) != len(now.Calls) || len(approved.Changes) != len(now.Changes) {
+		return false
+	}
+	for i, c := range approved.Calls {
+		n := now.Calls[i]
+		if c.API != n.API || (len(c.Params)+len(n.Params) > 0 && compactJSON(c.Params) != compactJSON(n.Params)) {
+			return false
+		}
+	}
+	for i, c := range approved.Changes {
+		n := now.Changes[i]
+		if c.Attribute != n.Attribute || compactJSON(c.After) != compactJSON(n.After) {
+			return false
+		}
+	}
+	return true
+}
+
 // compactJSON writes v as one line of JSON (maps sorted by key), or with %v
 // if it cannot be marshalled.
 func compactJSON(v any) string {

@@ -36,6 +36,9 @@ const (
 type awsRecorder struct {
 	mu  sync.Mutex
 	ops []string
+	// deny, when set, refuses the matching requests with AccessDenied
+	// instead of passing them to moto (an Apply that fails on AWS).
+	deny func(r *http.Request) bool
 }
 
 func startRecorder(t *testing.T, target string) (*awsRecorder, string) {
@@ -48,6 +51,15 @@ func startRecorder(t *testing.T, target string) (*awsRecorder, string) {
 	proxy := httputil.NewSingleHostReverseProxy(u)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec.record(r)
+		rec.mu.Lock()
+		deny := rec.deny != nil && rec.deny(r)
+		rec.mu.Unlock()
+		if deny {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>E2E</RequestId></Error>`)
+			return
+		}
 		proxy.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)

@@ -114,7 +114,12 @@ func paramList[T any](params map[string]any, name string, conv func(any) (T, boo
 	case []any:
 		items = x
 	case []T:
-		return x, true, nil
+		// Typed lists are checked like decoded ones: an empty ports list
+		// would otherwise mean every port.
+		items = make([]any, len(x))
+		for i, it := range x {
+			items[i] = it
+		}
 	default:
 		items = []any{x} // a single value stands for a list of one
 	}

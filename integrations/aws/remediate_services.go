@@ -50,6 +50,9 @@ func actKeyRotation() remediationAction {
 				return callError("kms DescribeKey "+p.t.ResourceID, err)
 			}
 			m := d.KeyMetadata
+			if m == nil {
+				return fmt.Errorf("kms DescribeKey %s: the answer holds no key metadata", p.t.ResourceID)
+			}
 			id := awssdk.ToString(m.KeyId)
 			switch {
 			case m.KeyManager != kmstypes.KeyManagerTypeCustomer:

@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strings"
@@ -652,8 +656,17 @@ func TestIngressFilter(t *testing.T) {
 			}
 		}
 	}
-	if _, err := newIngressFilter(map[string]any{"ports": []any{"ssh"}}); err == nil {
-		t.Error("a port name is accepted")
+	for _, bad := range []map[string]any{
+		{"ports": []any{"ssh"}},
+		{"ports": []any{}},
+		{"ports": []int{}},         // typed, not decoded: empty must not mean every port
+		{"ports": []int{70000}},    // typed, out of range
+		{"protocols": []string{}},  // typed and empty
+		{"protocols": []any{true}}, // not a protocol
+	} {
+		if _, err := newIngressFilter(bad); err == nil {
+			t.Errorf("params %v accepted", bad)
+		}
 	}
 }
 
@@ -729,5 +742,32 @@ func TestBuiltinRuleActions(t *testing.T) {
 		if !used[name] {
 			t.Errorf("no built-in rule uses %s", name)
 		}
+	}
+}
+
+// TestRemediatePlanEmptyAnswers: an endpoint that answers a read with an
+// empty document (a proxy, an emulator) fails the plan, never panics.
+func TestRemediatePlanEmptyAnswers(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch target := r.Header.Get("X-Amz-Target"); {
+		case strings.Contains(string(body), "Action=GetCallerIdentity"):
+			w.Header().Set("Content-Type", "text/xml")
+			fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+				`<Arn>arn:aws:iam::%s:user/x</Arn><UserId>X</UserId><Account>%s</Account></GetCallerIdentityResult>`+
+				`<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, remAccount, remAccount)
+		case strings.HasPrefix(target, "TrentService."):
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			fmt.Fprint(w, `{}`)
+		default:
+			http.Error(w, "unexpected "+target, http.StatusBadRequest)
+		}
+	}))
+	defer srv.Close()
+	r := newTestRemediator(t, srv.URL, RemediatorOptions{})
+	_, err := r.Plan(context.Background(), checks.RemediationTarget{Action: "aws.kms.enable-rotation", ResourceType: typeKMSKey,
+		ResourceID: "arn:aws:kms:" + east + ":" + remAccount + ":key/k1", Account: remAccount, Region: east})
+	if err == nil || !strings.Contains(err.Error(), "no key metadata") {
+		t.Fatalf("plan error %v", err)
 	}
 }
