@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -65,7 +66,9 @@ func (b *Bot) RunScheduled(ctx context.Context, s ScheduledScan) error {
 			Details: map[string]string{"scope": scope.String(), "error": oneLine(err.Error())}})
 		return fmt.Errorf("scan: %w", err)
 	}
-	b.audit(ctx, checks.AuditEntry{Actor: actor, Action: AuditScanFinished, Details: summary.details(scope)})
+	// The scan is done and delivered: record it even when its time ran out
+	// or shutdown cancelled ctx meanwhile.
+	b.audit(context.WithoutCancel(ctx), checks.AuditEntry{Actor: actor, Action: AuditScanFinished, Details: summary.details(scope)})
 	if s.Summary {
 		if _, err := b.opts.Chat.PostMessage(ctx, b.opts.Channel, summary.message); err != nil {
 			b.log.Error("scheduled scan summary not posted", "schedule", s.Name, "channel", b.opts.Channel, "error", err)
@@ -103,18 +106,19 @@ func describeErrors(errs []checks.ScanError) string {
 }
 
 // scheduleScope is a ScheduledScan as runScan's bounds. A scan of named
-// sources speaks only for the accounts those sources showed: it records
-// them while collecting, so another source's findings are never resolved.
+// sources speaks only for the (account, region) places where those sources
+// showed resources in scope: it records them while collecting, so another
+// source's findings are never resolved, even in an account they share.
 type scheduleScope struct {
 	ScheduledScan
 	regions []string // nil for "all"
 
-	mu       sync.Mutex
-	accounts map[string]bool
+	mu     sync.Mutex
+	places map[store.Place]bool
 }
 
 func newScheduleScope(s ScheduledScan) *scheduleScope {
-	sc := &scheduleScope{ScheduledScan: s, accounts: map[string]bool{}}
+	sc := &scheduleScope{ScheduledScan: s, places: map[store.Place]bool{}}
 	if !slices.Contains(s.Regions, "all") {
 		sc.regions = s.Regions
 	}
@@ -125,40 +129,37 @@ func (s *scheduleScope) collectors(ctx context.Context, opts *Options) ([]Collec
 	return opts.SourceCollectors(ctx, s.Sources, s.Regions)
 }
 
-func (s *scheduleScope) seen(account string) {
-	if len(s.Sources) == 0 {
-		return
-	}
-	s.mu.Lock()
-	s.accounts[account] = true
-	s.mu.Unlock()
-}
-
 func (s *scheduleScope) keep(r *checks.Resource) bool {
-	s.seen(r.Account)
-	return (len(s.Services) == 0 || slices.ContainsFunc(s.Services, func(svc string) bool { return strings.HasPrefix(r.Type, "aws."+svc+".") })) &&
+	ok := (len(s.Services) == 0 || slices.ContainsFunc(s.Services, func(svc string) bool { return strings.HasPrefix(r.Type, "aws."+svc+".") })) &&
 		(len(s.regions) == 0 || slices.Contains(s.regions, r.Region))
+	if ok && len(s.Sources) > 0 {
+		s.mu.Lock()
+		s.places[store.Place{Account: r.Account, Region: r.Region}] = true
+		s.mu.Unlock()
+	}
+	return ok
 }
 
+// keepError keeps the errors of the scan's regions. An error proves no
+// coverage: it adds no place.
 func (s *scheduleScope) keepError(e checks.ScanError) bool {
-	if e.Account != "" {
-		s.seen(e.Account)
-	}
 	return len(s.regions) == 0 || e.Region == "" || slices.Contains(s.regions, e.Region)
 }
 
-// noAccount matches no finding: a scan of named sources that saw no
-// account must resolve nothing (an empty list would mean every account).
-const noAccount = "\x00none"
+// nowhere matches no finding: a scan of named sources that saw nothing
+// must resolve nothing (an empty list would mean everywhere).
+var nowhere = store.Place{Account: "\x00none"}
 
 func (s *scheduleScope) storeScope() store.Scope {
 	sc := store.Scope{Regions: s.regions}
 	if len(s.Sources) > 0 {
 		s.mu.Lock()
-		sc.Accounts = slices.Sorted(maps.Keys(s.accounts))
+		sc.Places = slices.SortedFunc(maps.Keys(s.places), func(a, b store.Place) int {
+			return cmp.Or(cmp.Compare(a.Account, b.Account), cmp.Compare(a.Region, b.Region))
+		})
 		s.mu.Unlock()
-		if len(sc.Accounts) == 0 {
-			sc.Accounts = []string{noAccount}
+		if len(sc.Places) == 0 {
+			sc.Places = []store.Place{nowhere}
 		}
 	}
 	return sc

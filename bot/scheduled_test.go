@@ -179,3 +179,38 @@ func TestScheduledScanIncomplete(t *testing.T) {
 		t.Errorf("monitoring failure audit %+v", fs)
 	}
 }
+
+// Two sources share an account in different regions: a scan of one speaks
+// for the places it showed, not for the other's region of that account.
+func TestScheduledScanSharedAccount(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	src := &namedSources{sources: map[string]*checks.Collection{}}
+	h.bot.opts.SourceCollectors = src.collectors
+	ctx := context.Background()
+
+	const acct = "111122223333"
+	eu := inAccount(bucket("eu-data", "eu-west-1", false, true), acct)
+	us := inAccount(bucket("us-data", "us-east-1", false, true), acct)
+	src.set("eu", []checks.Resource{eu})
+	src.set("us", []checks.Resource{us})
+	if err := h.bot.RunScheduled(ctx, ScheduledScan{Name: "full"}); err != nil {
+		t.Fatal(err)
+	}
+	// The eu source alone, its bucket fixed: only its finding resolves.
+	eu.Attributes = map[string]any{"versioning_enabled": true, "encryption_enabled": true}
+	src.set("eu", []checks.Resource{eu})
+	if err := h.bot.RunScheduled(ctx, ScheduledScan{Name: "eu-only", Sources: []string{"eu"}}); err != nil {
+		t.Fatal(err)
+	}
+	sts, err := h.st.OpenFindings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var open []string
+	for _, s := range sts {
+		open = append(open, s.Finding.ResourceID)
+	}
+	if !slices.Equal(open, []string{us.ID}) {
+		t.Errorf("open findings %v, want only %s (the us source was not scanned)", open, us.ID)
+	}
+}

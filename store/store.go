@@ -166,12 +166,20 @@ type ReconcileOptions struct {
 type Scope struct {
 	Accounts []string
 	Regions  []string
+	// Places, when set, narrows further to these (account, region) pairs:
+	// a scan of some sources speaks only for where they showed resources,
+	// not for every account crossed with every region.
+	Places []Place
 }
+
+// Place is one account's region.
+type Place struct{ Account, Region string }
 
 // Contains reports whether a finding in account and region is in scope.
 func (s Scope) Contains(account, region string) bool {
 	return (len(s.Accounts) == 0 || slices.Contains(s.Accounts, account)) &&
-		(len(s.Regions) == 0 || slices.Contains(s.Regions, region))
+		(len(s.Regions) == 0 || slices.Contains(s.Regions, region)) &&
+		(len(s.Places) == 0 || slices.Contains(s.Places, Place{account, region}))
 }
 
 // ReconcileResult is what a reconcile did.
