@@ -62,7 +62,9 @@ func (b *Bot) PostCalendarTask(ctx context.Context, task string, due time.Time) 
 	if err != nil {
 		return fmt.Errorf("post calendar task %s in %s: %w", t.Name, taskChannel(t, b.opts.Channel), err)
 	}
-	b.audit(ctx, checks.AuditEntry{Actor: "calendar", Action: AuditCalendarPosted, Details: map[string]string{
+	// Posted is posted: record it even if ctx ended meanwhile (shutdown),
+	// or the Done click cannot find the message to update.
+	b.audit(context.WithoutCancel(ctx), checks.AuditEntry{Actor: "calendar", Action: AuditCalendarPosted, Details: map[string]string{
 		"task": t.Name, "occurrence": occ, "owner": t.Owner, "ref": ref.String()}})
 	return nil
 }
@@ -145,6 +147,10 @@ func (b *Bot) calendarDone(ctx context.Context, req request, cmd command.Command
 	}
 	o := occurrence(t, due)
 	o.DoneBy, o.DoneAt = req.User, cmp.Or(e.Time, now)
+	done := store.Delivery{Fingerprint: doneRecordKey(t.Name, occ), ChangeKey: AuditCalendarDone, At: o.DoneAt, Ref: req.User, TTL: doneLockTTL}
+	if err := b.opts.Store.RecordDeliveries(context.WithoutCancel(ctx), calendarRecords, done); err != nil {
+		b.log.Warn("calendar done not recorded beside the audit entry", "task", t.Name, "error", err)
+	}
 	if st.ref != "" {
 		if ref, err := slack.ParseMessageRef(st.ref); err == nil {
 			if err := b.opts.Chat.UpdateMessage(ctx, ref, checks.CalendarTaskMessage(o)); err != nil {
@@ -167,10 +173,26 @@ type occurrenceState struct {
 	doneAt time.Time
 }
 
-// occurrenceState reads the audit log from the occurrence's due time on.
+// calendarRecords keeps, as a delivery record per occurrence (receiver
+// "calendar", key doneRecordKey, Ref the user), who marked it done and when:
+// the calendar.done entry can be further into a busy audit log than
+// occurrenceState reads (a yearly task, a scan every few minutes).
+const calendarRecords = "calendar"
+
+func doneRecordKey(task, occ string) string { return "calendar-done:" + task + ":" + occ }
+
+// occurrenceState reads the occurrence's done record, then the audit log
+// from its due time on.
 func (b *Bot) occurrenceState(ctx context.Context, task string, due time.Time) (occurrenceState, error) {
 	var st occurrenceState
 	occ := OccurrenceID(due)
+	recs, err := b.opts.Store.Deliveries(ctx, doneRecordKey(task, occ))
+	if err != nil {
+		return st, fmt.Errorf("read the done record: %w", err)
+	}
+	if d := recs[doneRecordKey(task, occ)][calendarRecords]; d.Ref != "" {
+		st.doneBy, st.doneAt = d.Ref, d.At
+	}
 	q := store.AuditQuery{From: due.Add(-time.Minute), Limit: 1000}
 	for range calendarAuditPages {
 		es, err := b.opts.Store.ReadAudit(ctx, q)

@@ -132,11 +132,14 @@ func cronSpec(add addFunc, at, what, name, spec, tz string) (cron.Schedule, *tim
 	case strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ="):
 		add(at+".cron", "%s %q: set the time zone with timezone:, not in the cron spec", what, name)
 	case strings.HasPrefix(spec, "@every ") && !everyMinuteOrMore(spec):
-		add(at+".cron", "%s %q: %q: @every needs a duration of at least 1m (like @every 6h)", what, name, spec)
+		add(at+".cron", "%s %q: %q: @every needs a duration of at least 1m, in whole minutes (like @every 6h)", what, name, spec)
 	default:
 		var err error
 		if sched, err = cron.ParseStandard(spec); err != nil {
 			add(at+".cron", "%s %q: cron %q: %v (want minute hour day month weekday, like \"0 6 * * 1-5\")", what, name, spec, err)
+		}
+		if d, ok := sched.(cron.ConstantDelaySchedule); ok {
+			sched = everySchedule{d.Delay}
 		}
 	}
 	loc := time.UTC
@@ -151,8 +154,22 @@ func cronSpec(add addFunc, at, what, name, spec, tz string) (cron.Schedule, *tim
 	return sched, loc
 }
 
-// everyMinuteOrMore keeps "@every 10s" out: schedules are seconds-free.
+// everyMinuteOrMore keeps "@every 10s" and "@every 90s" out: schedules are
+// seconds-free, and ticks (lock keys, calendar occurrences) are named to
+// the minute.
 func everyMinuteOrMore(spec string) bool {
 	d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(spec, "@every ")))
-	return err != nil || d >= time.Minute // a parse error is reported by the cron parser
+	return err != nil || (d >= time.Minute && d%time.Minute == 0) // a parse error is reported by the cron parser
+}
+
+// everySchedule is @every D counted from the Unix epoch, not (as cron's
+// ConstantDelaySchedule) from whenever the process started: replicas
+// started at different times must fire the same ticks, or each runs its
+// own, and a calendar occurrence must be a time Next can name again.
+type everySchedule struct{ every time.Duration }
+
+// Next implements cron.Schedule: the first multiple of every after t.
+func (e everySchedule) Next(t time.Time) time.Time {
+	n := t.UnixNano()/int64(e.every) + 1
+	return time.Unix(0, n*int64(e.every)).In(t.Location())
 }

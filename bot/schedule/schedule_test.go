@@ -182,14 +182,18 @@ func TestOverdueAcrossReplicas(t *testing.T) {
 	}
 	sp := spec(t, "hourly", "0 * * * *", "")
 	var fails failures
-	a, _ := New([]Spec{sp}, job, a1, Options{OnMonitoringFailure: fails.add, RunLeaseTTL: 600 * time.Millisecond})
-	b, _ := New([]Spec{sp}, job, b1, Options{OnMonitoringFailure: fails.add, RunLeaseTTL: 600 * time.Millisecond})
+	// The lease outlives its TTL only by renewal: wait for enough renewals
+	// to span more than one TTL (not a fixed sleep, which a loaded machine
+	// can make too short for a renewal to land in time).
+	const ttl = 1500 * time.Millisecond
+	extended := &countingLocker{Locker: a1, want: 4, reached: make(chan struct{})}
+	a, _ := New([]Spec{sp}, job, extended, Options{OnMonitoringFailure: fails.add, RunLeaseTTL: ttl})
+	b, _ := New([]Spec{sp}, job, b1, Options{OnMonitoringFailure: fails.add, RunLeaseTTL: ttl})
 	t0 := time.Date(2025, 6, 1, 10, 0, 0, 0, time.UTC)
 	first := make(chan Outcome, 1)
 	go func() { o, _ := a.Tick(t.Context(), "hourly", t0); first <- o }()
 	<-started
-	// Longer than the lease TTL: renewal must keep it.
-	time.Sleep(time.Second)
+	<-extended.reached // more than a TTL later: renewal must keep it
 	if o, _ := b.Tick(t.Context(), "hourly", t0.Add(time.Hour)); o != OutcomeOverdue {
 		t.Errorf("next tick on replica b while a runs: %v, want overdue", o)
 	}
@@ -275,4 +279,20 @@ func TestNewRejects(t *testing.T) {
 			t.Errorf("%s: New accepted it", tt.name)
 		}
 	}
+}
+
+// countingLocker closes reached after want successful lease extensions.
+type countingLocker struct {
+	Locker
+	want    int32
+	n       atomic.Int32
+	reached chan struct{}
+}
+
+func (c *countingLocker) ExtendLock(ctx context.Context, l store.Lease, ttl time.Duration) error {
+	err := c.Locker.ExtendLock(ctx, l, ttl)
+	if err == nil && c.n.Add(1) == c.want {
+		close(c.reached)
+	}
+	return err
 }
