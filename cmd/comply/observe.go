@@ -51,11 +51,14 @@ type auditSource interface {
 // recorded, so each entry is exported once.
 const auditCursorName = "audit.cursor"
 
+// auditExportTTL is the audit export lock's lease, renewed before each batch.
+const auditExportTTL = 5 * time.Minute
+
 // exportAudit appends the audit entries written since the last export to the
 // evidence chain. One replica exports at a time (a store lock); a replica
 // that finds the lock held leaves the work to the holder.
 func exportAudit(ctx context.Context, st auditSource, ev *evidence.Store) (int, error) {
-	lease, err := st.AcquireLock(ctx, "evidence-audit-export", 5*time.Minute)
+	lease, err := st.AcquireLock(ctx, "evidence-audit-export", auditExportTTL)
 	if errors.Is(err, store.ErrLocked) {
 		return 0, nil
 	}
@@ -68,7 +71,15 @@ func exportAudit(ctx context.Context, st auditSource, ev *evidence.Store) (int, 
 		return 0, fmt.Errorf("read the audit cursor: %w", err)
 	}
 	n := 0
-	for {
+	for first := true; ; first = false {
+		// A long backlog outlives the lease: renew it per batch, and stop
+		// once it was lost, or another replica that took the lock would
+		// export the same entries from the same cursor a second time.
+		if !first {
+			if err := st.ExtendLock(ctx, lease, auditExportTTL); err != nil {
+				return n, fmt.Errorf("audit export lock: %w", err)
+			}
+		}
 		entries, err := st.ReadAudit(ctx, store.AuditQuery{After: cursor, Limit: 500})
 		if err != nil {
 			return n, fmt.Errorf("read audit log: %w", err)

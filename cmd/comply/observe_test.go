@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/store"
@@ -56,4 +57,55 @@ func TestExportAudit(t *testing.T) {
 		}
 		_ = st.ReleaseLock(ctx, lease)
 	}
+}
+
+// An export whose lease ran out mid-way (a long backlog) stops before the
+// next batch, so the replica that took the lock over is the only one
+// exporting from the cursor: no entry is recorded twice.
+func TestExportAuditStopsWhenItsLockIsLost(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	mem, err := store.NewMemory(nil, store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 700 {
+		if _, err := mem.AppendAudit(ctx, checks.AuditEntry{Actor: "U1", Action: "test.action", Details: map[string]string{"i": fmt.Sprint(i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ev, err := evidence.OpenDir(t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// After the first batch the lease expires and another replica takes
+	// the lock.
+	src := &lockThief{Memory: mem, steal: func() {
+		now = now.Add(auditExportTTL + time.Second)
+		if _, err := mem.AcquireLock(ctx, "evidence-audit-export", auditExportTTL); err != nil {
+			t.Errorf("the other replica could not take the expired lock: %v", err)
+		}
+	}}
+	n, err := exportAudit(ctx, src, ev)
+	if err == nil || n != 500 {
+		t.Errorf("export after losing the lock: %d entries, %v; want 500 and an error", n, err)
+	}
+	if sum, err := ev.Verify(ctx); err != nil || sum.Records != 500 {
+		t.Errorf("chain: %+v, %v; want the first batch only", sum, err)
+	}
+}
+
+// lockThief runs steal after the first audit batch was read.
+type lockThief struct {
+	*store.Memory
+	reads int
+	steal func()
+}
+
+func (l *lockThief) ReadAudit(ctx context.Context, q store.AuditQuery) ([]checks.AuditEntry, error) {
+	out, err := l.Memory.ReadAudit(ctx, q)
+	if l.reads++; l.reads == 1 {
+		l.steal()
+	}
+	return out, err
 }

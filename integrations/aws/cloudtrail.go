@@ -26,9 +26,11 @@ var cloudtrailResourceTypes = []string{typeTrail, typeTrailAccount}
 // from the trails read, with no call of its own.
 func collectCloudTrail(ctx context.Context, a *account, _ string, res *results) {
 	var (
-		mu       sync.Mutex
-		trails   = map[string]cttypes.Trail{}
-		complete = true
+		mu     sync.Mutex
+		trails = map[string]cttypes.Trail{}
+		// No region (their listing failed, already an error) means no
+		// trail was looked for: "no trail" cannot be claimed.
+		complete = len(a.regions) > 0
 	)
 	forEach(ctx, len(a.regions), a.regions, func(ctx context.Context, region string) {
 		out, err := a.cl.cloudtrail(region).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: awssdk.Bool(true)})
@@ -119,7 +121,11 @@ func readTrails(ctx context.Context, a *account, home string, trails []cttypes.T
 	sc := a.scope("cloudtrail", home)
 	tags := map[string]map[string]string{}
 	tagsKnown := true
-	for chunk := range slices.Chunk(trails, 20) { // ListTags takes up to 20 trails
+	// An organization trail of the management account is visible to its
+	// members, who may not list its tags or read its status; ListTags
+	// refuses a whole batch that names it.
+	owned := slices.DeleteFunc(slices.Clone(trails), func(t cttypes.Trail) bool { return foreignTrail(a, t) })
+	for chunk := range slices.Chunk(owned, 20) { // ListTags takes up to 20 trails
 		ids := make([]string, len(chunk))
 		for i, t := range chunk {
 			ids[i] = awssdk.ToString(t.TrailARN)
@@ -161,15 +167,22 @@ func readTrails(ctx context.Context, a *account, home string, trails []cttypes.T
 			"include_global_events": awssdk.ToBool(t.IncludeGlobalServiceEvents),
 			"organization_trail":    awssdk.ToBool(t.IsOrganizationTrail),
 		}
+		// A foreign trail's status may be unreadable here: then unknown,
+		// with no error (its owner's scan reads it).
+		foreign := foreignTrail(a, t)
 		st, err := cl.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: t.TrailARN})
 		if err != nil {
-			res.detail(sc, "GetTrailStatus", arn, err)
+			if !foreign {
+				res.detail(sc, "GetTrailStatus", arn, err)
+			}
 		} else {
 			attrs["logging"] = awssdk.ToBool(st.IsLogging)
 		}
 		sel, err := cl.GetEventSelectors(ctx, &cloudtrail.GetEventSelectorsInput{TrailName: t.TrailARN})
 		if err != nil {
-			res.detail(sc, "GetEventSelectors", arn, err)
+			if !foreign {
+				res.detail(sc, "GetEventSelectors", arn, err)
+			}
 		} else {
 			attrs["management_events"] = recordsAllManagementEvents(sel.EventSelectors, sel.AdvancedEventSelectors)
 		}
@@ -181,16 +194,25 @@ func readTrails(ctx context.Context, a *account, home string, trails []cttypes.T
 	return out
 }
 
+// foreignTrail: the trail belongs to another account (an organization
+// trail seen from a member account).
+func foreignTrail(a *account, t cttypes.Trail) bool {
+	owner := roleAccount(awssdk.ToString(t.TrailARN))
+	return owner != "" && owner != a.id
+}
+
 // recordsAllManagementEvents: read and write management events are both
 // recorded, by basic or advanced event selectors. A trail without selectors
-// records all management events (CloudTrail's default).
+// records all management events (CloudTrail's default). A selector that
+// leaves some management events out (excluded event sources, an eventSource
+// or other filter) does not count: all of them are what is claimed.
 func recordsAllManagementEvents(basic []cttypes.EventSelector, advanced []cttypes.AdvancedEventSelector) bool {
 	if len(basic) == 0 && len(advanced) == 0 {
 		return true
 	}
 	read, write := false, false
 	for _, s := range basic {
-		if s.IncludeManagementEvents != nil && !*s.IncludeManagementEvents {
+		if s.IncludeManagementEvents != nil && !*s.IncludeManagementEvents || len(s.ExcludeManagementEventSources) > 0 {
 			continue
 		}
 		switch s.ReadWriteType {
@@ -203,21 +225,33 @@ func recordsAllManagementEvents(basic []cttypes.EventSelector, advanced []cttype
 		}
 	}
 	for _, s := range advanced {
-		management, r, w := false, true, true
+		management, r, w, narrowed := false, true, true, false
 		for _, f := range s.FieldSelectors {
 			switch strings.ToLower(awssdk.ToString(f.Field)) {
 			case "eventcategory":
 				management = slices.Contains(f.Equals, "Management")
 			case "readonly":
-				if len(f.Equals) == 1 {
-					r = strings.EqualFold(f.Equals[0], "true")
-					w = !r
+				if len(f.StartsWith)+len(f.NotStartsWith)+len(f.EndsWith)+len(f.NotEndsWith) > 0 {
+					narrowed = true
 				}
+				r = r && fieldAllows(f.Equals, f.NotEquals, "true")
+				w = w && fieldAllows(f.Equals, f.NotEquals, "false")
+			default:
+				narrowed = true
 			}
 		}
-		if management {
+		if management && !narrowed {
 			read, write = read || r, write || w
 		}
 	}
 	return read && write
+}
+
+// fieldAllows: a field selector with these Equals and NotEquals lets the
+// value v through (case-insensitive, as readOnly is).
+func fieldAllows(equals, notEquals []string, v string) bool {
+	in := func(list []string) bool {
+		return slices.ContainsFunc(list, func(s string) bool { return strings.EqualFold(s, v) })
+	}
+	return (len(equals) == 0 || in(equals)) && !in(notEquals)
 }

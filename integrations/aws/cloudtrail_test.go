@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"reflect"
 	"slices"
@@ -203,6 +204,104 @@ func TestCloudTrailAccountFailures(t *testing.T) {
 	for _, r := range col.Resources {
 		if r.Type == typeTrailAccount {
 			t.Errorf("an account summary from a partial listing: %v", r.Attributes)
+		}
+	}
+
+	// --regions all with DescribeRegions refused: no region was looked
+	// at, so "no trail" must not be claimed (an --export-inventory file
+	// would carry it as a fact).
+	proxy = faultProxy(t, motoEndpoint, []fault{{service: "ec2", match: bodyHas("Action=DescribeRegions"), status: 403,
+		contentType: "text/xml", body: queryError("UnauthorizedOperation", "not allowed to describe regions")}})
+	col, err = newTestCollector(t, proxy, Options{Regions: []string{"all"}}).Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(col.IncompleteTypes, typeTrailAccount) {
+		t.Errorf("incomplete types %v, want %s", col.IncompleteTypes, typeTrailAccount)
+	}
+	for _, r := range col.Resources {
+		if r.Type == typeTrailAccount {
+			t.Errorf("an account summary without any region listed: %v", r.Attributes)
+		}
+	}
+}
+
+// TestCloudTrailForeignOrganizationTrail: a member account sees its
+// organization's trail (owned by the management account) in DescribeTrails,
+// but may not list its tags nor, often, read its status. That is no scan
+// error: the trail's status is unknown, and the member's own trails are
+// still read (tags included: ListTags refuses a batch that names another
+// account's trail).
+func TestCloudTrailForeignOrganizationTrail(t *testing.T) {
+	scenario(t) // the default account's trails
+	const orgARN = "arn:aws:cloudtrail:" + east + ":999988887777:trail/org"
+	own := map[string]bool{}
+	{
+		col, err := newTestCollector(t, motoEndpoint, Options{Regions: scenarioRegions}).Collect(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range col.Resources {
+			if r.Type == typeTrail {
+				own[r.ID] = true
+			}
+		}
+	}
+	if len(own) == 0 {
+		t.Fatal("the scenario has no trail")
+	}
+	// DescribeTrails answers (in every region) with the account's trails
+	// plus the foreign one.
+	list := []map[string]any{{"Name": "org", "TrailARN": orgARN, "HomeRegion": east, "IsMultiRegionTrail": true,
+		"IsOrganizationTrail": true, "S3BucketName": "org-trail-logs", "LogFileValidationEnabled": true}}
+	listed := map[string]bool{}
+	for _, region := range scenarioRegions {
+		ct := cloudtrail.NewFromConfig(awstest.Config(motoEndpoint, region))
+		out, err := ct.DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: awssdk.Bool(true)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tr := range out.TrailList {
+			if arn := awssdk.ToString(tr.TrailARN); !listed[arn] {
+				listed[arn] = true
+				list = append(list, map[string]any{"Name": awssdk.ToString(tr.Name), "TrailARN": arn,
+					"HomeRegion": awssdk.ToString(tr.HomeRegion), "IsMultiRegionTrail": awssdk.ToBool(tr.IsMultiRegionTrail),
+					"S3BucketName": awssdk.ToString(tr.S3BucketName)})
+			}
+		}
+	}
+	body, _ := json.Marshal(map[string]any{"trailList": list})
+	describe := func(r *http.Request) bool {
+		return r.Header.Get("X-Amz-Target") == "CloudTrail_20131101.DescribeTrails"
+	}
+	foreign := func(r *http.Request) bool {
+		return r.Header.Get("X-Amz-Target") != "CloudTrail_20131101.DescribeTrails" && bodyHas("999988887777")(r)
+	}
+	proxy := faultProxy(t, motoEndpoint, []fault{
+		{service: "cloudtrail", match: describe, status: 200, contentType: "application/x-amz-json-1.1", body: string(body)},
+		{service: "cloudtrail", match: foreign, status: 400, contentType: "application/x-amz-json-1.1",
+			body: `{"__type":"CloudTrailARNInvalidException","message":"AccountID in ARN is wrong, you can only access resources with AccountID 123456789012."}`},
+	})
+	col, err := newTestCollector(t, proxy, Options{Regions: scenarioRegions}).Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(col.Errors) > 0 || len(col.IncompleteTypes) > 0 {
+		t.Errorf("errors %v, incomplete %v; want none for another account's trail", col.Errors, col.IncompleteTypes)
+	}
+	seen := map[string]bool{}
+	for _, r := range col.Resources {
+		if r.Type != typeTrail {
+			continue
+		}
+		seen[r.ID] = true
+		if _, known := r.Attributes["logging"]; r.ID == orgARN && known {
+			t.Errorf("foreign trail status %v, want unknown", r.Attributes["logging"])
+		}
+	}
+	for id := range own {
+		if !seen[id] {
+			t.Errorf("own trail %s missing", id)
 		}
 	}
 }

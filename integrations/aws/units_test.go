@@ -69,6 +69,17 @@ func TestManagementEvents(t *testing.T) {
 			{FieldSelectors: []types.AdvancedFieldSelector{mgmt, f("readOnly", "true")}},
 			{FieldSelectors: []types.AdvancedFieldSelector{mgmt, f("readOnly", "false")}}}, true},
 		{"advanced data only", nil, []types.AdvancedEventSelector{{FieldSelectors: []types.AdvancedFieldSelector{f("eventCategory", "Data")}}}, false},
+		// Leaving out KMS or RDS Data API events is not recording all
+		// management events.
+		{"basic all but KMS events", []types.EventSelector{{ReadWriteType: types.ReadWriteTypeAll, IncludeManagementEvents: awssdk.Bool(true),
+			ExcludeManagementEventSources: []string{"kms.amazonaws.com"}}}, nil, false},
+		{"advanced all but KMS events", nil, []types.AdvancedEventSelector{{FieldSelectors: []types.AdvancedFieldSelector{mgmt,
+			{Field: awssdk.String("eventSource"), NotEquals: []string{"kms.amazonaws.com"}}}}}, false},
+		{"advanced readOnly not true (write only)", nil, []types.AdvancedEventSelector{{FieldSelectors: []types.AdvancedFieldSelector{mgmt,
+			{Field: awssdk.String("readOnly"), NotEquals: []string{"true"}}}}}, false},
+		{"advanced narrowed plus a full selector", nil, []types.AdvancedEventSelector{
+			{FieldSelectors: []types.AdvancedFieldSelector{mgmt, {Field: awssdk.String("eventSource"), NotEquals: []string{"rdsdata.amazonaws.com"}}}},
+			{FieldSelectors: []types.AdvancedFieldSelector{mgmt}}}, true},
 	}
 	for _, tc := range cases {
 		if got := recordsAllManagementEvents(tc.basic, tc.advanced); got != tc.want {

@@ -117,6 +117,12 @@ func managementEvents(o obj) (bool, bool) {
 		if b, isBool := inc.(bool); isBool && !b {
 			continue // unset (null) means included, as in the API
 		}
+		// Excluded sources (KMS, RDS Data API): not all management events.
+		if ex, ok := optStrs(s, "exclude_management_event_sources"); !ok {
+			return false, false
+		} else if len(ex) > 0 {
+			continue
+		}
 		switch rw {
 		case "All", "":
 			read, write = true, true
@@ -131,28 +137,52 @@ func managementEvents(o obj) (bool, bool) {
 		if !ok {
 			return false, false
 		}
-		mgmt, r, w := false, true, true
+		mgmt, r, w, narrowed := false, true, true, false
 		for _, f := range fields {
 			name, nok := f.str("field")
 			eq, eok := f.strs("equals")
-			if !nok || !eok {
+			neq, neok := optStrs(f, "not_equals")
+			if !nok || !eok || !neok {
 				return false, false
 			}
 			switch strings.ToLower(name) {
 			case "eventcategory":
 				mgmt = slices.Contains(eq, "Management")
 			case "readonly":
-				if len(eq) == 1 {
-					r = strings.EqualFold(eq[0], "true")
-					w = !r
+				for _, op := range []string{"starts_with", "not_starts_with", "ends_with", "not_ends_with"} {
+					if v, ok := optStrs(f, op); !ok || len(v) > 0 {
+						narrowed = true
+					}
 				}
+				r = r && fieldAllows(eq, neq, "true")
+				w = w && fieldAllows(eq, neq, "false")
+			default:
+				narrowed = true // eventSource and other filters leave events out
 			}
 		}
-		if mgmt {
+		if mgmt && !narrowed {
 			read, write = read || r, write || w
 		}
 	}
 	return read && write, true
+}
+
+// optStrs reads a list attribute that states written by older providers
+// lack (missing: empty); ok is false only when its value is unknown.
+func optStrs(o obj, k string) ([]string, bool) {
+	if _, present := o[k]; !present {
+		return []string{}, true
+	}
+	return o.strs(k)
+}
+
+// fieldAllows: a field selector with these equals and not_equals lets the
+// value v through (case-insensitive, as readOnly is).
+func fieldAllows(equals, notEquals []string, v string) bool {
+	in := func(list []string) bool {
+		return slices.ContainsFunc(list, func(s string) bool { return strings.EqualFold(s, v) })
+	}
+	return (len(equals) == 0 || in(equals)) && !in(notEquals)
 }
 
 func mapKMSKeys(m *mapper) {

@@ -23,6 +23,12 @@ func TestCloudTrail(t *testing.T) {
 		{"advanced read-only plus write-only", `"event_selector": [], "advanced_event_selector": [
 			{"name": "r", "field_selector": [{"field": "eventCategory", "equals": ["Management"]}, {"field": "readOnly", "equals": ["true"]}]},
 			{"name": "w", "field_selector": [{"field": "eventCategory", "equals": ["Management"]}, {"field": "readOnly", "equals": ["false"]}]}]`, true},
+		{"basic selector, all but KMS events", `"event_selector": [{"include_management_events": true, "read_write_type": "All",
+			"exclude_management_event_sources": ["kms.amazonaws.com"]}], "advanced_event_selector": []`, false},
+		{"advanced selector, all but KMS events", `"event_selector": [], "advanced_event_selector": [{"name": "m", "field_selector": [
+			{"field": "eventCategory", "equals": ["Management"]}, {"field": "eventSource", "equals": null, "not_equals": ["kms.amazonaws.com"]}]}]`, false},
+		{"advanced selector, readOnly not true", `"event_selector": [], "advanced_event_selector": [{"name": "m", "field_selector": [
+			{"field": "eventCategory", "equals": ["Management"]}, {"field": "readOnly", "equals": null, "not_equals": ["true"]}]}]`, false},
 		{"selectors missing from an old state", `"x": 1`, absent},
 	}
 	for _, c := range cases {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -17,7 +18,10 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/comply-bot/comply/integrations/aws/awstest"
 	"github.com/comply-bot/comply/store/evidence"
@@ -339,4 +343,82 @@ func TestS3ForeignObject(t *testing.T) {
 	if errors.Is(err, context.Canceled) {
 		t.Fatal(err)
 	}
+}
+
+// A put whose response was lost is retried by the SDK and the retry is
+// refused (the first attempt stored the object): the record is stored once,
+// not appended again after itself.
+func TestS3RetriedPutStoresOnce(t *testing.T) {
+	b := newBucket(t)
+	ctx := context.Background()
+	cl := &lostResponseClient{S3API: b.cl}
+	st, err := evidence.OpenS3Client(ctx, cl, evidence.S3Options{Bucket: b.name}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.RecordAudit(ctx, auditEntry("a1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cl.replays != 1 {
+		t.Fatalf("%d replayed puts, want 1", cl.replays)
+	}
+	sum, err := st.Verify(ctx)
+	if err != nil || sum.Records != 1 || r.Seq != 1 || sum.HeadHash != r.Hash {
+		t.Errorf("after a retried put: record seq %d, chain %+v, %v; want one record", r.Seq, sum, err)
+	}
+}
+
+// lostResponseClient sends the first conditional put twice, as the SDK's
+// retry does when the first response is lost, and answers with the second.
+type lostResponseClient struct {
+	evidence.S3API
+	replays int
+}
+
+func (c *lostResponseClient) PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	if c.replays > 0 || awssdk.ToString(in.IfNoneMatch) != "*" {
+		return c.S3API.PutObject(ctx, in, opts...)
+	}
+	body, err := io.ReadAll(in.Body)
+	if err != nil {
+		return nil, err
+	}
+	again := *in
+	in.Body, again.Body = bytes.NewReader(body), bytes.NewReader(body)
+	if _, err := c.S3API.PutObject(ctx, in, opts...); err != nil {
+		return nil, err
+	}
+	c.replays++
+	return c.S3API.PutObject(ctx, &again, opts...)
+}
+
+// A 409 that is not a lost race (here InvalidBucketState) is reported as
+// it is, at once, not retried as a conflict and hidden behind "gave up".
+func TestS3OtherConflictIsAnError(t *testing.T) {
+	b := newBucket(t)
+	ctx := context.Background()
+	cl := &refusingClient{S3API: b.cl}
+	st, err := evidence.OpenS3Client(ctx, cl, evidence.S3Options{Bucket: b.name}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.RecordAudit(ctx, auditEntry("a1"))
+	if err == nil || !strings.Contains(err.Error(), "InvalidBucketState") || cl.puts != 1 {
+		t.Errorf("append = %v after %d puts; want the InvalidBucketState error after 1", err, cl.puts)
+	}
+}
+
+// refusingClient answers every put with 409 InvalidBucketState.
+type refusingClient struct {
+	evidence.S3API
+	puts int
+}
+
+func (c *refusingClient) PutObject(context.Context, *s3.PutObjectInput, ...func(*s3.Options)) (*s3.PutObjectOutput, error) {
+	c.puts++
+	return nil, &awshttp.ResponseError{RequestID: "r1", ResponseError: &smithyhttp.ResponseError{
+		Response: &smithyhttp.Response{Response: &http.Response{StatusCode: http.StatusConflict}},
+		Err:      &smithy.GenericAPIError{Code: "InvalidBucketState", Message: "Object Lock configuration cannot be enabled on existing buckets"},
+	}}
 }

@@ -27,6 +27,8 @@ const maxLine = 256 << 20
 // appended with fsync, under an flock on DIR/.lock.
 type dirBackend struct {
 	path string
+	// lineLimit bounds a line when reading; 0 means maxLine.
+	lineLimit int
 	// lastFile is the day file of the head, as of the last head call
 	// (made under the lock, right before put).
 	lastFile string
@@ -85,6 +87,11 @@ func (d *dirBackend) put(_ context.Context, r *Record, line []byte) error {
 func (d *dirBackend) writeLine(file string, line []byte) error {
 	p := filepath.Join(d.path, file)
 	_, statErr := os.Stat(p)
+	if !endsWithNewline(p) {
+		// The last line lost its newline (a write torn before its last
+		// byte, an editor): appending to it would fuse two records.
+		line = append([]byte("\n"), line...)
+	}
 	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o640)
 	if err != nil {
 		return fmt.Errorf("evidence: open %s: %w", p, err)
@@ -99,6 +106,25 @@ func (d *dirBackend) writeLine(file string, line []byte) error {
 		}
 	}
 	return nil
+}
+
+// endsWithNewline reports whether the file is missing, empty or ends in a
+// newline.
+func endsWithNewline(p string) bool {
+	f, err := os.Open(p)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return true
+	}
+	b := make([]byte, 1)
+	if _, err := f.ReadAt(b, st.Size()-1); err != nil {
+		return true
+	}
+	return b[0] == '\n'
 }
 
 // writeSync writes data to f, fsyncs and closes it; p names it in errors.
@@ -159,7 +185,7 @@ func (d *dirBackend) head(context.Context) (*Record, error) {
 	d.lastFile = ""
 	for i := len(fs) - 1; i >= 0; i-- {
 		var last []byte
-		err := eachLine(filepath.Join(d.path, fs[i]), func(_ int, line []byte) error {
+		err := eachLine(filepath.Join(d.path, fs[i]), d.limit(), func(_ int, line []byte) error {
 			last = append(last[:0], line...)
 			return nil
 		})
@@ -188,7 +214,7 @@ func (d *dirBackend) scan(ctx context.Context, fn func(Position, []byte) error) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		err := eachLine(filepath.Join(d.path, name), func(n int, line []byte) error {
+		err := eachLine(filepath.Join(d.path, name), d.limit(), func(n int, line []byte) error {
 			return fn(Position{File: name, Line: n}, line)
 		})
 		if err != nil {
@@ -226,8 +252,17 @@ func (d *dirBackend) writeMeta(_ context.Context, name string, value []byte) err
 	return nil
 }
 
-// eachLine calls fn with each non-empty line of a file and its number.
-func eachLine(path string, fn func(n int, line []byte) error) error {
+func (d *dirBackend) limit() int {
+	if d.lineLimit > 0 {
+		return d.lineLimit
+	}
+	return maxLine
+}
+
+// eachLine calls fn with each non-empty line of a file and its number. A
+// line longer than limit is an error as soon as limit is passed: a corrupt
+// file with a line of gigabytes must not be read into memory first.
+func eachLine(path string, limit int, fn func(n int, line []byte) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("evidence: %w", err)
@@ -235,9 +270,20 @@ func eachLine(path string, fn func(n int, line []byte) error) error {
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
 	for n := 1; ; n++ {
-		line, err := br.ReadBytes('\n')
-		if len(line) > maxLine {
-			return fmt.Errorf("evidence: %s:%d: line longer than %d bytes", path, n, maxLine)
+		var (
+			line []byte // fresh per line: fn may keep it
+			err  error
+		)
+		for {
+			var chunk []byte
+			chunk, err = br.ReadSlice('\n')
+			if len(line)+len(chunk) > limit+1 { // +1: the newline
+				return fmt.Errorf("evidence: %s:%d: line longer than %d bytes", path, n, limit)
+			}
+			line = append(line, chunk...)
+			if !errors.Is(err, bufio.ErrBufferFull) {
+				break
+			}
 		}
 		if l := bytes.TrimRight(line, "\r\n"); len(l) > 0 {
 			if ferr := fn(n, l); ferr != nil {

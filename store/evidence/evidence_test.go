@@ -127,6 +127,14 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			r.set(2, l[1])
 		}, 3, map[string]string{"dir": "want 2", "s3": "renamed or copied"}},
 		{"deleted first", func(t *testing.T, r rawRecords) { r.remove(0) }, 2, map[string]string{"": "want 1"}},
+		// The hash still matches in these two, but an auditor hashing the
+		// stored bytes (the bundle's README) would not get the same answer.
+		{"field added", func(t *testing.T, r rawRecords) {
+			r.set(1, strings.Replace(r.lines()[1], `{"seq":`, `{"note":"approved","seq":`, 1))
+		}, 2, map[string]string{"": "not stored as written"}},
+		{"time re-encoded", func(t *testing.T, r rawRecords) {
+			r.set(1, strings.Replace(r.lines()[1], `Z","kind"`, `+00:00","kind"`, 1))
+		}, 2, map[string]string{"": "not stored as written"}},
 	}
 	eachBackend(t, func(t *testing.T, b backend) {
 		for _, tt := range tests {
@@ -371,4 +379,37 @@ func untar(t *testing.T, r io.Reader) map[string][]byte {
 		b, _ := io.ReadAll(tr)
 		out[h.Name] = b
 	}
+}
+
+// A day file whose last newline was lost (a write torn before its last
+// byte, an editor that saved it) gets the next record on a line of its own,
+// not fused to the last one.
+func TestDirAppendAfterMissingNewline(t *testing.T) {
+	dir := t.TempDir()
+	fill(t, mustOpenDir(t, dir), 3)
+	names, _ := lines(t, dir)
+	last := names[len(names)-1]
+	b, err := os.ReadFile(last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(last, bytes.TrimSuffix(b, []byte("\n")), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := mustOpenDir(t, dir).RecordAudit(context.Background(), auditEntry("U2")); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := mustOpenDir(t, dir).Verify(context.Background())
+	if err != nil || sum.Records != 4 {
+		t.Errorf("chain after appending to a file without its last newline: %+v, %v; want 4 intact records", sum, err)
+	}
+}
+
+func mustOpenDir(t *testing.T, dir string) *evidence.Store {
+	t.Helper()
+	st, err := evidence.OpenDir(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

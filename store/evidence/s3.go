@@ -166,10 +166,17 @@ func (b *s3Backend) put(ctx context.Context, r *Record, line []byte) error {
 	}
 	b.encrypt(in)
 	if _, err := b.cl.PutObject(ctx, in); err != nil {
-		if conflicting(err) {
+		if !conflicting(err) {
+			return fmt.Errorf("evidence: put %s: %w", b.where(Position{File: key}), err)
+		}
+		// The SDK retries a put whose response was lost; the retry then
+		// conflicts with the first attempt's object. That object is this
+		// record (same time, hash, payload): stored, not a lost race, so
+		// it must not be appended a second time.
+		stored, gerr := b.get(ctx, key)
+		if gerr != nil || !bytes.Equal(stored, bytes.TrimRight(line, "\n")) {
 			return errConflict
 		}
-		return fmt.Errorf("evidence: put %s: %w", b.where(Position{File: key}), err)
 	}
 	b.last, b.lastKey = r, key
 	return nil
@@ -177,14 +184,15 @@ func (b *s3Backend) put(ctx context.Context, r *Record, line []byte) error {
 
 // conflicting reports whether a conditional put lost to another writer:
 // 412 Precondition Failed (the key exists) or 409 ConditionalRequestConflict
-// (a concurrent conditional write to it).
+// (a concurrent conditional write to it). Other 409s (InvalidBucketState,
+// OperationAborted, ...) are real errors, not a race to retry.
 func conflicting(err error) bool {
 	var ae smithy.APIError
-	if errors.As(err, &ae) && (ae.ErrorCode() == "PreconditionFailed" || ae.ErrorCode() == "ConditionalRequestConflict") {
-		return true
+	if errors.As(err, &ae) && ae.ErrorCode() != "" {
+		return ae.ErrorCode() == "PreconditionFailed" || ae.ErrorCode() == "ConditionalRequestConflict"
 	}
 	var re *awshttp.ResponseError
-	return errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict)
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed
 }
 
 // list calls fn with each page of keys under records/ after startAfter, in

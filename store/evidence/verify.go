@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -46,8 +47,9 @@ type Summary struct {
 // intact record. It stops at the first broken link with a *BrokenError: a
 // record whose hash does not match its content (edited), whose seq is not
 // the previous one plus one (deleted, inserted, reordered), whose prev_hash
-// is not the previous record's hash, or that is stored where its seq or
-// time says it cannot be.
+// is not the previous record's hash, that is stored where its seq or
+// time says it cannot be, or whose stored bytes are not the ones comply
+// wrote (so the hash an auditor recomputes from them is the one verified).
 func (s *Store) Walk(ctx context.Context, fn func(Stored) error) (Summary, error) {
 	var sum Summary
 	prevHash, want, lastFile := GenesisHash, uint64(1), ""
@@ -69,6 +71,12 @@ func (s *Store) Walk(ctx context.Context, fn func(Stored) error) (Summary, error
 			why = fmt.Sprintf("unknown kind %q", r.Kind)
 		case r.Hash != r.ComputeHash():
 			why = "hash does not match the record's content (record edited)"
+		case !bytes.Equal(line, bytes.TrimSuffix(encodeLine(&r), []byte("\n"))):
+			// The hash covers the fields as comply writes them: a field
+			// added, renamed or duplicated, or a time re-encoded, would
+			// pass the hash here yet fail an auditor's own recomputation
+			// over the stored bytes.
+			why = "record is not stored as written (a field added, renamed or re-encoded)"
 		case s.b.misplaced(pos, &r) != "":
 			why = s.b.misplaced(pos, &r)
 		case r.Seq != want:
