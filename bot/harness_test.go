@@ -258,7 +258,7 @@ func (h *harness) click(ts, user, actionID string) []string {
 // wait waits for the bot's queued work to finish.
 func (h *harness) wait() {
 	h.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for h.bot.pool.Pending() > 0 || h.bot.forms.Pending() > 0 {
 		if time.Now().After(deadline) {
 			h.t.Fatal("bot work did not finish")

@@ -227,7 +227,9 @@ func TestServeBadTokenIsNotReady(t *testing.T) {
 
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: only a failing test waits this long, and a loaded 2-core
+	// CI machine running every package at once needs more than 15 s.
+	deadline := time.Now().Add(60 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
