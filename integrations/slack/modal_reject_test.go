@@ -2,7 +2,6 @@ package slack
 
 import (
 	"encoding/json"
-	"errors"
 	"strings"
 	"testing"
 )
@@ -21,12 +20,7 @@ func rejectSubmission(meta, reason string) map[string]any {
 
 func TestRejectInteractions(t *testing.T) {
 	meta := `{"req":"` + testRequestID + `","ch":"C0COMPLY1"}`
-	tests := []struct {
-		name    string
-		payload any
-		err     error
-		check   func(t *testing.T, in Interaction)
-	}{
+	tests := []interactionCase{
 		{"reject modal button", blockActions("comply_modal/reject/reject", testRequestID), nil, func(t *testing.T, in Interaction) {
 			if in.Button != ButtonRejectModal || in.Request != testRequestID || in.Command != "" || in.Fingerprint != "" {
 				t.Errorf("%+v", in)
@@ -51,20 +45,7 @@ func TestRejectInteractions(t *testing.T) {
 		{"submission bad channel", rejectSubmission(`{"req":"`+testRequestID+`","ch":"<!here>"}`, "r"), ErrBadPayload, nil},
 		{"submission reason too long", rejectSubmission(meta, strings.Repeat("r", maxReasonChars+1)), ErrBadPayload, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in, err := ParseInteraction(interactionBody(t, tt.payload))
-			switch {
-			case tt.err == nil && err != nil:
-				t.Fatalf("err = %v", err)
-			case tt.err != nil && !errors.Is(err, tt.err):
-				t.Fatalf("err = %v, want %v", err, tt.err)
-			}
-			if tt.check != nil {
-				tt.check(t, in)
-			}
-		})
-	}
+	runInteractionCases(t, tests)
 }
 
 func TestRejectView(t *testing.T) {

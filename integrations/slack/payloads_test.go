@@ -110,12 +110,7 @@ func interactionBody(t *testing.T, p any) []byte {
 
 func TestParseInteraction(t *testing.T) {
 	meta := `{"fp":"` + fp + `","ch":"C0COMPLY1","ts":"1741608000.000100"}`
-	tests := []struct {
-		name    string
-		payload any
-		err     error // nil, ErrBadPayload or ErrNotOurs
-		check   func(t *testing.T, in Interaction)
-	}{
+	tests := []interactionCase{
 		{"command button", blockActions("comply_cmd/snooze-7d", "snooze "+fp+" 7d snoozed from Slack"), nil, func(t *testing.T, in Interaction) {
 			if in.Type != InteractionBlockActions || in.Button != ButtonCommand || in.Command != "snooze "+fp+" 7d snoozed from Slack" ||
 				in.UserID != "U0ALICE01" || in.ChannelID != "C0COMPLY1" || in.MessageTS != "1741608000.000100" ||
@@ -171,20 +166,7 @@ func TestParseInteraction(t *testing.T) {
 		{"submission reason too long", snoozeSubmission(meta, "1d", strings.Repeat("r", maxReasonChars+1)), ErrBadPayload, nil},
 		{"type is a number", map[string]any{"type": 7}, ErrBadPayload, nil},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in, err := ParseInteraction(interactionBody(t, tt.payload))
-			switch {
-			case tt.err == nil && err != nil:
-				t.Fatalf("err = %v", err)
-			case tt.err != nil && !errors.Is(err, tt.err):
-				t.Fatalf("err = %v, want %v", err, tt.err)
-			}
-			if tt.check != nil {
-				tt.check(t, in)
-			}
-		})
-	}
+	runInteractionCases(t, tests)
 	for _, body := range []string{"", "payload=", "payload=%7B", "%zz", "payload=null", "payload=[]"} {
 		if _, err := ParseInteraction([]byte(body)); !errors.Is(err, ErrBadPayload) && !errors.Is(err, ErrNotOurs) {
 			t.Errorf("ParseInteraction(%q) = %v", body, err)
@@ -293,4 +275,30 @@ func FuzzParseSlashCommand(f *testing.F) {
 			t.Fatalf("accepted %+v", c)
 		}
 	})
+}
+
+// interactionCase is a payload and what ParseInteraction makes of it.
+type interactionCase struct {
+	name    string
+	payload any
+	err     error // nil, ErrBadPayload or ErrNotOurs
+	check   func(t *testing.T, in Interaction)
+}
+
+func runInteractionCases(t *testing.T, tests []interactionCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, err := ParseInteraction(interactionBody(t, tt.payload))
+			switch {
+			case tt.err == nil && err != nil:
+				t.Fatalf("err = %v", err)
+			case tt.err != nil && !errors.Is(err, tt.err):
+				t.Fatalf("err = %v, want %v", err, tt.err)
+			}
+			if tt.check != nil {
+				tt.check(t, in)
+			}
+		})
+	}
 }
