@@ -56,17 +56,86 @@ func (b *Bot) PostCalendarTask(ctx context.Context, task string, due time.Time) 
 		return fmt.Errorf("post calendar task: unknown task %q", task)
 	}
 	occ := OccurrenceID(due)
+	// One post per occurrence: the tick and the catch-up may meet, and a
+	// post that failed frees the occurrence for the next catch-up.
+	lease, err := b.opts.Store.AcquireLock(ctx, postedRecordKey(t.Name, occ), calendarPostLockTTL)
+	if errors.Is(err, store.ErrLocked) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("post calendar task %s: lock: %w", t.Name, err)
+	}
 	o := occurrence(t, due)
 	o.Done = command.Command{Name: command.Done, Task: t.Name, Occurrence: occ}.String()
 	ref, err := b.opts.Chat.PostMessage(ctx, taskChannel(t, b.opts.Channel), checks.CalendarTaskMessage(o))
 	if err != nil {
+		_ = b.opts.Store.ReleaseLock(context.WithoutCancel(ctx), lease)
 		return fmt.Errorf("post calendar task %s in %s: %w", t.Name, taskChannel(t, b.opts.Channel), err)
 	}
 	// Posted is posted: record it even if ctx ended meanwhile (shutdown),
 	// or the Done click cannot find the message to update.
 	b.audit(context.WithoutCancel(ctx), checks.AuditEntry{Actor: "calendar", Action: AuditCalendarPosted, Details: map[string]string{
 		"task": t.Name, "occurrence": occ, "owner": t.Owner, "ref": ref.String()}})
+	b.recordPosted(context.WithoutCancel(ctx), t.Name, occ, ref.String())
 	return nil
+}
+
+// Calendar catch-up: an occurrence whose post failed (Slack down) or was
+// never attempted (no replica running at the due minute) is posted by the
+// minute sweep, if it is at most calendarCatchUp old and not done.
+const (
+	calendarCatchUp     = 7 * 24 * time.Hour
+	calendarPostLockTTL = time.Hour
+	calendarPostedTTL   = 400 * 24 * time.Hour
+)
+
+func postedRecordKey(task, occ string) string { return "calendar-posted:" + task + ":" + occ }
+
+func (b *Bot) recordPosted(ctx context.Context, task, occ, ref string) {
+	rec := store.Delivery{Fingerprint: postedRecordKey(task, occ), ChangeKey: AuditCalendarPosted, At: b.now(), Ref: ref, TTL: calendarPostedTTL}
+	if err := b.opts.Store.RecordDeliveries(ctx, calendarRecords, rec); err != nil {
+		b.log.Warn("calendar post not recorded; the catch-up reads the audit log instead", "task", task, "error", err)
+	}
+}
+
+// CatchUpCalendar posts each task's latest occurrence that is due, recent,
+// not posted and not done. comply serve runs it every minute on one replica.
+func (b *Bot) CatchUpCalendar(ctx context.Context) error {
+	now := b.now()
+	var errs []error
+	for _, t := range b.opts.Calendar {
+		due := LastOccurrence(t, now)
+		if due.IsZero() || now.Sub(due) > calendarCatchUp {
+			continue
+		}
+		occ := OccurrenceID(due)
+		recs, err := b.opts.Store.Deliveries(ctx, postedRecordKey(t.Name, occ))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("calendar %s: %w", t.Name, err))
+			continue
+		}
+		if recs[postedRecordKey(t.Name, occ)][calendarRecords].Ref != "" {
+			continue
+		}
+		// Posted before posts were recorded, or done without a post.
+		st, err := b.occurrenceState(ctx, t.Name, due)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("calendar %s: %w", t.Name, err))
+			continue
+		}
+		if st.ref != "" {
+			b.recordPosted(ctx, t.Name, occ, st.ref)
+			continue
+		}
+		if st.doneBy != "" {
+			continue
+		}
+		b.log.Info("posting a calendar task missed at its due time", "task", t.Name, "due", due)
+		if err := b.PostCalendarTask(ctx, t.Name, due); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func occurrence(t CalendarTask, due time.Time) checks.CalendarOccurrence {

@@ -121,3 +121,62 @@ func TestCalendarDoneRefusals(t *testing.T) {
 		t.Errorf("%d calendar.done entries after refusals", n)
 	}
 }
+
+// A task whose post failed at its due time (Slack down) is posted by the
+// catch-up once Slack is back, once; a late tick for the same occurrence
+// does not post it again.
+func TestCalendarCatchUp(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	task := monthlyTask(t)
+	h.bot.opts.Calendar = []CalendarTask{task}
+	ctx := context.Background()
+	due := LastOccurrence(task, h.clock.now())
+	h.clock.advance(due.Add(time.Minute).Sub(h.clock.now())) // just after the due time
+	taskMessages := func() int {
+		n := 0
+		for _, m := range h.fake.Messages(channel) {
+			if _, ok := m.Buttons()["comply_cmd/done"]; ok {
+				n++
+			}
+		}
+		return n
+	}
+
+	h.fake.Fail("chat.postMessage", "service_unavailable", 200, 1)
+	if err := h.bot.PostCalendarTask(ctx, task.Name, due); err == nil {
+		t.Fatal("the post did not fail")
+	}
+	if n := taskMessages(); n != 0 {
+		t.Fatalf("%d task messages while Slack failed", n)
+	}
+	for range 2 {
+		if err := h.bot.CatchUpCalendar(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := taskMessages(); n != 1 {
+		t.Fatalf("%d task messages after two catch-ups, want 1", n)
+	}
+	if err := h.bot.PostCalendarTask(ctx, task.Name, due); err != nil {
+		t.Fatal(err)
+	}
+	if n := taskMessages(); n != 1 {
+		t.Errorf("%d task messages after a late tick, want 1", n)
+	}
+
+	// Too old to catch up: a task never posted whose occurrence is more
+	// than a week past stays unposted (the report shows it overdue).
+	other := monthlyTask(t)
+	other.Name = "policy-review"
+	h.bot.opts.Calendar = append(h.bot.opts.Calendar, other)
+	h.clock.advance(8 * 24 * time.Hour)
+	if !LastOccurrence(other, h.clock.now()).Equal(due) {
+		t.Fatal("the occurrence is not 8 days old")
+	}
+	if err := h.bot.CatchUpCalendar(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := taskMessages(); n != 1 {
+		t.Errorf("%d task messages: an occurrence 8 days old was caught up", n)
+	}
+}

@@ -23,7 +23,9 @@ const (
 
 // sweeper runs every minute on one replica at a time (the store's tick
 // locks decide which): bot.SweepRemediations, so requests past their
-// approval window are marked expired even if nobody clicks, and, with an
+// approval window are marked expired even if nobody clicks;
+// bot.CatchUpCalendar, so a calendar task missed at its due time (Slack
+// down, no replica up) is posted late rather than never; and, with an
 // evidence store, the audit export, so an approval or a snooze reaches the
 // evidence chain within a minute rather than at the next scan. nil-safe.
 type sweeper struct{ s *schedule.Scheduler }
@@ -54,7 +56,7 @@ func newSweepScheduler(b *bot.Bot, st auditSource, ev *evidence.Store, log *slog
 	}
 	return schedule.New([]schedule.Spec{{Name: remediationSweep, Cron: remediationSweepCron, Spec: spec, Location: time.UTC}},
 		func(ctx context.Context, _ schedule.Spec) error {
-			err := b.SweepRemediations(ctx)
+			err := errors.Join(b.SweepRemediations(ctx), b.CatchUpCalendar(ctx))
 			if ev != nil {
 				if _, aerr := exportAudit(ctx, st, ev); aerr != nil {
 					err = errors.Join(err, fmt.Errorf("audit evidence: %w", aerr))
@@ -65,7 +67,7 @@ func newSweepScheduler(b *bot.Bot, st auditSource, ev *evidence.Store, log *slog
 		st, schedule.Options{
 			Log: log,
 			OnMonitoringFailure: func(_ schedule.Spec, o schedule.Outcome, reason string) {
-				log.Warn("minute sweep (remediation expiry, audit evidence) failed", "outcome", o, "reason", reason)
+				log.Warn("minute sweep (remediation expiry, calendar catch-up, audit evidence) failed", "outcome", o, "reason", reason)
 			},
 		})
 }
