@@ -2,21 +2,17 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/redistest"
 )
 
 // clicksPerBurst is how many signed button clicks arrive at once.
@@ -33,11 +29,7 @@ const clicksPerBurst = 50
 func BenchmarkInteractionAck(b *testing.B) {
 	b.Run("memory", func(b *testing.B) { benchmarkAck(b, nil) })
 	b.Run("redis", func(b *testing.B) {
-		st := benchRedis(b)
-		if st == nil {
-			b.Skip("Redis is not reachable at 127.0.0.1:6379")
-		}
-		benchmarkAck(b, st)
+		benchmarkAck(b, benchRedis(b))
 	})
 }
 
@@ -114,34 +106,14 @@ func benchmarkAck(b *testing.B, st store.Store) {
 	}
 }
 
-// benchRedis opens the local Redis under a fresh prefix, deleted at the
-// end, or returns nil if there is none (a benchmark is never run in CI).
+// benchRedis opens the test Redis (redistest) under a fresh prefix,
+// deleted at the end; without Redis the benchmark is skipped.
 func benchRedis(b *testing.B) store.Store {
-	url := os.Getenv("COMPLY_TEST_REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	p := make([]byte, 6)
-	_, _ = rand.Read(p)
-	prefix := "comply-bench:" + hex.EncodeToString(p) + ":"
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	st, err := store.OpenRedis(ctx, url, store.Options{Prefix: prefix})
+	url := redistest.URL(b)
+	st, err := store.OpenRedis(context.Background(), url, store.Options{Prefix: redistest.Prefix(b, url, "comply-bench")})
 	if err != nil {
-		return nil
+		b.Fatal(err)
 	}
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
-	b.Cleanup(func() {
-		defer rdb.Close()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			b.Errorf("clean up redis keys: %v", err)
-		}
-	})
+	b.Cleanup(func() { _ = st.Close() })
 	return st
 }

@@ -2,64 +2,30 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/comply-bot/comply/bot/route"
 	"github.com/comply-bot/comply/integrations/jira"
 	"github.com/comply-bot/comply/integrations/jira/jiratest"
 	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/redistest"
 )
 
-func redisURL() string {
-	if url := os.Getenv("COMPLY_TEST_REDIS_URL"); url != "" {
-		return url
-	}
-	return "redis://127.0.0.1:6379/0"
-}
-
-// testRedis opens the local Redis (COMPLY_TEST_REDIS_URL) under a fresh
-// prefix and returns the store and a func that wipes the prefix's keys, as
-// an operator flushing Redis would. Without Redis the test is skipped, or
-// fails under CI=true.
+// testRedis opens the test Redis (redistest) under a fresh prefix and
+// returns the store and a func that wipes the prefix's keys, as an operator
+// flushing Redis would. Without Redis the test is skipped, or fails under
+// CI=true.
 func testRedis(t *testing.T, now func() time.Time) (store.Store, func()) {
 	t.Helper()
-	url := redisURL()
-	p := make([]byte, 6)
-	_, _ = rand.Read(p)
-	prefix := "comply-test:" + hex.EncodeToString(p) + ":"
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	st, err := store.OpenRedis(ctx, url, store.Options{Prefix: prefix, Now: now})
+	url := redistest.URL(t)
+	prefix := redistest.Prefix(t, url, "comply-test")
+	st, err := store.OpenRedis(context.Background(), url, store.Options{Prefix: prefix, Now: now})
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis: %v", err)
-		}
-		t.Skipf("Redis is not reachable: %v", err)
+		t.Fatalf("Redis: %v", err)
 	}
-	opts, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(opts)
-	wipe := func() {
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("wipe redis keys: %v", err)
-		}
-	}
-	t.Cleanup(func() {
-		wipe()
-		_ = st.Close()
-		_ = rdb.Close()
-	})
-	return st, wipe
+	t.Cleanup(func() { _ = st.Close() })
+	return st, func() { redistest.Wipe(t, url, prefix) }
 }
 
 func TestDeliveryRedisWipeFilesNoSecondJiraIssue(t *testing.T) {
@@ -130,9 +96,7 @@ func TestDigestGroupRecordExpires(t *testing.T) {
 	if ann := h.scan(dhFinding("r-low", "a"), dhFinding("r-critical", "b")); ann.digested != 2 {
 		t.Fatalf("digested %d, want 2", ann.digested)
 	}
-	opts, _ := redis.ParseURL(redisURL())
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
+	rdb := redistest.Client(t)
 	ctx := context.Background()
 	for group, want := range map[string]time.Duration{"root/hourly{}": 24 * time.Hour, "root/weekly{}": 14 * 24 * time.Hour} {
 		key := st.(*store.Redis).Prefix() + "dlv:" + groupFingerprint(group)

@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/redistest"
 )
 
 // A record with its own TTL (a digest group's) sets its hash's expiry, and
 // each write renews it; records of open findings keep none.
 func TestRedisDeliveryTTL(t *testing.T) {
 	s := newTestRedis(t, store.Options{})
-	rdb := rawClient(t)
+	rdb := redistest.Client(t)
 	ctx := t.Context()
 	rep := benchReport(0, 1)
 	if _, err := s.Reconcile(ctx, rep, store.ReconcileOptions{}); err != nil {

@@ -2,47 +2,14 @@ package store_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/redistest"
 	"github.com/comply-bot/comply/store/storetest"
 )
-
-// testRedisURL is the Redis the tests use: COMPLY_TEST_REDIS_URL, or the
-// local one. Every test works under its own key prefix and deletes its keys.
-func testRedisURL(t testing.TB) string {
-	t.Helper()
-	url := os.Getenv("COMPLY_TEST_REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("COMPLY_TEST_REDIS_URL: %v", err)
-	}
-	opts.MaxRetries = -1 // a missing server should be reported at once
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		msg := "Redis is not reachable at " + opts.Addr + " (" + err.Error() + "); start one with " +
-			"`redis-server --port 6379 --save '' --appendonly no` or `docker run --rm -p 6379:6379 redis:7`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return url
-}
 
 // newTestRedis opens a Redis store under a fresh prefix, removed at cleanup.
 func newTestRedis(t testing.TB, opts store.Options) *store.Redis {
@@ -55,46 +22,22 @@ func newTestRedis(t testing.TB, opts store.Options) *store.Redis {
 // its keys and closes it, at the latest when t ends.
 func openTestRedis(t testing.TB, opts store.Options) (*store.Redis, func()) {
 	t.Helper()
-	url := testRedisURL(t)
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	opts.Prefix = "comply-test:" + hex.EncodeToString(b) + ":"
+	url := redistest.URL(t)
+	opts.Prefix = redistest.Prefix(t, url, "comply-test")
 	s, err := store.OpenRedis(context.Background(), url, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cleanup := sync.OnceFunc(func() {
-		deleteKeys(t, url, opts.Prefix)
+		redistest.Wipe(t, url, opts.Prefix)
 		_ = s.Close()
 	})
 	t.Cleanup(cleanup)
 	return s, cleanup
 }
 
-func deleteKeys(t testing.TB, url, prefix string) {
-	o, _ := redis.ParseURL(url)
-	rdb := redis.NewClient(o)
-	defer rdb.Close()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
-	var keys []string
-	for iter.Next(ctx) {
-		keys = append(keys, iter.Val())
-		if len(keys) == 1000 {
-			rdb.Unlink(ctx, keys...)
-			keys = keys[:0]
-		}
-	}
-	if len(keys) > 0 {
-		rdb.Unlink(ctx, keys...)
-	}
-	if err := iter.Err(); err != nil {
-		t.Errorf("clean up keys %s*: %v", prefix, err)
-	}
-}
-
 func TestRedisContract(t *testing.T) {
-	testRedisURL(t) // skip (or fail, in CI) once, not per case
+	redistest.URL(t) // skip (or fail, in CI) once, not per case
 	storetest.Run(t, func(t *testing.T, opts store.Options) store.Store {
 		return newTestRedis(t, opts)
 	})
@@ -106,7 +49,7 @@ func TestRedisContract(t *testing.T) {
 func TestRedisSnapshotRepair(t *testing.T) {
 	ctx := t.Context()
 	a := newTestRedis(t, store.Options{})
-	b, err := store.OpenRedis(ctx, testRedisURL(t), store.Options{Prefix: a.Prefix()})
+	b, err := store.OpenRedis(ctx, redistest.URL(t), store.Options{Prefix: a.Prefix()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +87,7 @@ func TestRedisSnapshotRepair(t *testing.T) {
 	}
 
 	// The snapshot is lost (the process died before writing it).
-	rdb := rawClient(t)
+	rdb := redistest.Client(t)
 	if err := rdb.Del(ctx, a.Prefix()+"snap:"+f.Fingerprint).Err(); err != nil {
 		t.Fatal(err)
 	}
@@ -168,16 +111,6 @@ func TestRedisSnapshotRepair(t *testing.T) {
 		res.Changes[0].Finding.RuleID != "r1" || res.Changes[0].Finding.Account != "1" || res.Changes[0].Finding.Region != "us-east-1" {
 		t.Fatalf("changes = %+v", res.Changes)
 	}
-}
-
-func rawClient(t *testing.T) *redis.Client {
-	o, err := redis.ParseURL(testRedisURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(o)
-	t.Cleanup(func() { _ = rdb.Close() })
-	return rdb
 }
 
 // TestRedisLargeBatch: a batch larger than what Lua's unpack() takes at once.

@@ -3,21 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/comply-bot/comply/checks"
 	"github.com/comply-bot/comply/integrations/slack/slacktest"
 	"github.com/comply-bot/comply/store"
+	"github.com/comply-bot/comply/store/redistest"
 )
 
 // e2eRedis is the Redis of the end-to-end test (COMPLY_TEST_REDIS_URL or
@@ -25,41 +21,8 @@ import (
 // Without Redis the test is skipped, or fails under CI=true.
 func e2eRedis(t *testing.T) (url, prefix string) {
 	t.Helper()
-	url = os.Getenv("COMPLY_TEST_REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatalf("COMPLY_TEST_REDIS_URL: %v", err)
-	}
-	rdb := redis.NewClient(opts)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		rdb.Close()
-		msg := "Redis is not reachable at " + opts.Addr + " (" + err.Error() + "); start one with " +
-			"`redis-server --port 6379 --save '' --appendonly no` or `docker run --rm -p 6379:6379 redis:7`"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	prefix = "comply-e2e:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() {
-		defer rdb.Close()
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
-		}
-		if err := iter.Err(); err != nil {
-			t.Errorf("clean up redis keys: %v", err)
-		}
-	})
-	return url, prefix
+	url = redistest.URL(t)
+	return url, redistest.Prefix(t, url, "comply-e2e")
 }
 
 // TestServeEndToEnd runs the real `comply serve` wiring in HTTP mode

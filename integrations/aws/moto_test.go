@@ -47,12 +47,16 @@ func runTests(m *testing.M) int {
 	return m.Run()
 }
 
-// requireMoto skips a test that needs moto when it is not running (TestMain
-// already failed the run with CI=true).
+// requireMoto skips a test that needs moto when it is not running, or
+// fails it with CI=true (where TestMain has already failed the run).
 func requireMoto(t testing.TB) string {
 	t.Helper()
 	if motoEndpoint == "" {
-		t.Skip("moto_server not running: install moto (pip install 'moto[server]') so that moto_server is in PATH")
+		const msg = "moto_server not running: install moto (pip install 'moto[server]') so that moto_server is in PATH"
+		if awstest.MissingIsFailure() {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
 	return motoEndpoint
 }
