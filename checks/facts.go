@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -37,4 +38,17 @@ func (f Finding) Facts() []Fact {
 	slices.Sort(fws)
 	add("Frameworks", strings.Join(fws, "; "))
 	return out
+}
+
+// ReminderNote is the plain sentence a ticket gets as a comment when a
+// still-open finding is reminded (Jira and Trello share it).
+func (c Change) ReminderNote() string {
+	why := "Still failing."
+	switch c.Reason {
+	case ReasonSnoozeExpired:
+		why = "Still failing; the snooze has ended."
+	case ReasonSnoozeEnding:
+		why = "Still failing; the snooze ends soon."
+	}
+	return fmt.Sprintf("%s Seen %d times, last on %s.", why, c.State.TimesSeen, c.State.LastSeen.UTC().Format("2006-01-02 15:04 MST"))
 }

@@ -127,7 +127,7 @@ func (r *Receiver) Sync(ctx context.Context, change checks.Change) (string, erro
 		if done {
 			return is.Key, r.transition(ctx, is, false, "Still failing; reopened by comply.\n\n"+escape(change.Finding.Message))
 		}
-		return is.Key, r.comment(ctx, is.Key, reminderText(change))
+		return is.Key, r.comment(ctx, is.Key, change.ReminderNote())
 	default:
 		return "", fmt.Errorf("jira: unknown change kind %q", change.Kind)
 	}
@@ -218,15 +218,4 @@ func pickTransition(ts []gojira.Transition, toDone bool, doneCategory string) (g
 		}
 	}
 	return gojira.Transition{}, false
-}
-
-func reminderText(c checks.Change) string {
-	why := "Still failing."
-	switch c.Reason {
-	case checks.ReasonSnoozeExpired:
-		why = "Still failing; the snooze has ended."
-	case checks.ReasonSnoozeEnding:
-		why = "Still failing; the snooze ends soon."
-	}
-	return fmt.Sprintf("%s Seen %d times, last on %s.", why, c.State.TimesSeen, c.State.LastSeen.UTC().Format("2006-01-02 15:04 MST"))
 }

@@ -34,6 +34,22 @@ type ClientOptions struct {
 	Log     *slog.Logger
 }
 
+// resolve checks the API URL and fills the defaults: a discarding log and
+// an HTTP client with a 30 s timeout.
+func (o ClientOptions) resolve() (ClientOptions, *url.URL, error) {
+	base, err := NormalizeAPIURL(o.APIURL)
+	if err != nil {
+		return o, nil, err
+	}
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.HTTPClient == nil {
+		o.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	return o, base, nil
+}
+
 // Client is the part of Slack's Web API the bot uses.
 type Client struct {
 	api     *slackgo.Client
@@ -104,18 +120,11 @@ func NewClient(token string, opts ClientOptions) (*Client, error) {
 	if token == "" {
 		return nil, errors.New("slack bot token is empty")
 	}
-	base, err := NormalizeAPIURL(opts.APIURL)
+	opts, base, err := opts.resolve()
 	if err != nil {
 		return nil, err
 	}
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
+	log, hc := opts.Log, opts.HTTPClient
 	noRedirect := *hc
 	noRedirect.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	allowed := map[string]bool{"https://hooks.slack.com": true, base.Scheme + "://" + strings.ToLower(base.Host): true}

@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
@@ -30,18 +28,11 @@ func NewSocketRunner(appToken string, opts ClientOptions, h Handler) (*SocketRun
 	if !strings.HasPrefix(appToken, "xapp-") {
 		return nil, errors.New("slack app token must be an app-level token (xapp-…)")
 	}
-	base, err := NormalizeAPIURL(opts.APIURL)
+	opts, base, err := opts.resolve()
 	if err != nil {
 		return nil, err
 	}
-	log := opts.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	hc := opts.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
-	}
+	log, hc := opts.Log, opts.HTTPClient
 	api := slackgo.New("", slackgo.OptionAppLevelToken(appToken), slackgo.OptionAPIURL(base.String()),
 		slackgo.OptionHTTPClient(hc), slackgo.OptionLog(slogOutput{log}))
 	sm := socketmode.New(api, socketmode.OptionLog(slogOutput{log}))

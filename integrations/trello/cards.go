@@ -124,7 +124,7 @@ func (r *Receiver) Sync(ctx context.Context, change checks.Change) (string, erro
 		if !open {
 			return r.move(ctx, card, r.cfg.OpenListID, "Still failing, moved back to the open list.\n\n"+escape(change.Finding.Message))
 		}
-		if err := r.client.Comment(ctx, card.ID, reminderText(change)); err != nil {
+		if err := r.client.Comment(ctx, card.ID, change.ReminderNote()); err != nil {
 			return "", fmt.Errorf("trello: comment on card for %s: %w", fp, err)
 		}
 		return ref(card), nil
@@ -155,15 +155,4 @@ func ref(c Card) string {
 		return c.ShortURL
 	}
 	return c.ID
-}
-
-func reminderText(c checks.Change) string {
-	why := "Still failing."
-	switch c.Reason {
-	case checks.ReasonSnoozeExpired:
-		why = "Still failing; the snooze has ended."
-	case checks.ReasonSnoozeEnding:
-		why = "Still failing; the snooze ends soon."
-	}
-	return fmt.Sprintf("%s Seen %d times, last on %s.", why, c.State.TimesSeen, c.State.LastSeen.UTC().Format("2006-01-02 15:04 MST"))
 }
