@@ -18,12 +18,6 @@ type announced struct {
 	waiting  int // changes held back (a receiver's retry backoff, a digest's interval)
 }
 
-// announce delivers a reconcile's changes to their receivers (see deliver);
-// what is not delivered comes back from the next reconcile.
-func (b *Bot) announce(ctx context.Context, changes []checks.Change) announced {
-	return b.deliver(ctx, changes)
-}
-
 func (b *Bot) markAnnounced(ctx context.Context, anns ...store.Announcement) {
 	if err := b.opts.Store.MarkAnnounced(context.WithoutCancel(ctx), anns...); err != nil {
 		b.log.Error("announcement not recorded; it may be repeated", "findings", len(anns), "error", err)
