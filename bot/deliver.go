@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -438,7 +439,9 @@ func (b *Bot) holdDigests(ctx context.Context, jobs map[string]*job, now time.Ti
 	if len(gfps) == 0 {
 		return nil
 	}
-	groups, err := b.opts.Store.Deliveries(ctx, gfps...)
+	// Many notices share a group: read each group's record once.
+	slices.Sort(gfps)
+	groups, err := b.opts.Store.Deliveries(ctx, slices.Compact(gfps)...)
 	if err != nil {
 		return err
 	}

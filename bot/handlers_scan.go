@@ -142,7 +142,7 @@ func (b *Bot) runScan(ctx context.Context, scope scanBounds, rules []*checks.Rul
 		return scanSummary{}, fmt.Errorf("record findings: %w", err)
 	}
 	ann := b.deliver(ctx, rec.Changes) // what is not delivered comes back from the next reconcile
-	b.autoRemediate(ctx, rec.Changes) // only rules listed in remediation.auto
+	b.autoRemediate(ctx, rec.Changes)  // only rules listed in remediation.auto
 	if err := b.opts.Store.RecordScan(ctx, store.NewScanRecord(rep, rec)); err != nil {
 		b.log.Error("scan history not recorded", "scan", rep.Scan.ID, "error", err)
 	}
