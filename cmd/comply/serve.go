@@ -344,10 +344,8 @@ func runServe(ctx context.Context, e *env, plan *servePlan, hooks serveHooks, lo
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("http server did not stop cleanly", "error", err)
 	}
-	if sched != nil {
-		if err := sched.Stop(sctx); err != nil {
-			log.Warn("scheduled work left unfinished at shutdown", "error", err)
-		}
+	if err := sched.Stop(sctx); err != nil {
+		log.Warn("scheduled work left unfinished at shutdown", "error", err)
 	}
 	sweep.stop(sctx, log)
 	if err := b.Shutdown(sctx); err != nil {
